@@ -1,0 +1,259 @@
+"""Schema model -> everything the templates need. All decisions live here, none in templates.
+
+Identifiers, runtime column types, operator allow-lists, which files exist and who owns them:
+settled in Python, sorted, and handed to `render` as plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dxgen import __version__
+from dxgen.naming import class_name, unique_identifiers
+from dxgen.schema import Collection, Column, Relation, Schema
+
+GENERATED = "generated"
+USER = "user"
+
+_OPERATOR_SETS = {
+    "string": "STRING",
+    "text": "STRING",
+    "csv": "STRING",
+    "binary": "STRING",
+    "integer": "NUMERIC",
+    "bigInteger": "NUMERIC",
+    "float": "NUMERIC",
+    "decimal": "NUMERIC",
+    "date": "NUMERIC",
+    "dateTime": "NUMERIC",
+    "time": "NUMERIC",
+    "timestamp": "TIMESTAMP",
+    "uuid": "UUID",
+    "boolean": "BOOLEAN",
+    "json": "JSON",
+    "hash": "CONCEALED",
+}
+_SQL_TYPES = {
+    "integer": "Integer",
+    "bigInteger": "BigInteger",
+    "float": "Float",
+    "decimal": "Decimal",
+    "string": "String",
+    "text": "Text",
+    "boolean": "Boolean",
+    "date": "Date",
+    "time": "Time",
+    "dateTime": "DateTime",
+    "timestamp": "Timestamp",
+    "json": "Json",
+    "uuid": "Uuid",
+    "binary": "LargeBinary",
+    "csv": "Text",
+    "hash": "String",
+}
+DRIVERS = {
+    "postgresql": "psycopg[binary]>=3.1",
+    "mysql": "pymysql>=1.1",
+    "mariadb": "pymysql>=1.1",
+}
+EXAMPLE_URLS = {
+    "postgresql": "postgresql+psycopg://user:password@localhost:5432/dbname",
+    "mysql": "mysql+pymysql://user:password@localhost:3306/dbname?charset=utf8mb4",
+    "mariadb": "mysql+pymysql://user:password@localhost:3306/dbname?charset=utf8mb4",
+    "sqlite": "sqlite:///path/to/database.db",
+}
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    name: str
+    type: str
+    args: tuple[tuple[str, str], ...]  # keyword -> Python source of the value
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    name: str
+    type_source: str
+    args: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RelationPlan:
+    cls: str
+    field: str
+    args: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CollectionPlan:
+    name: str
+    ident: str
+    class_name: str
+    kind: str
+    readonly: bool
+    primary_key: tuple[str, ...]
+    comment: str | None
+    schema: str | None
+    fields: tuple[FieldPlan, ...]
+    columns: tuple[ColumnPlan, ...]
+    relations: tuple[RelationPlan, ...]
+    relation_classes: tuple[str, ...]
+    key_hint: str
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    path: str
+    template: str
+    owner: str
+    context: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class AppPlan:
+    package: str
+    version: str
+    dialect: str
+    collections: tuple[CollectionPlan, ...]
+    requirements: tuple[str, ...]
+    example_url: str
+    files: tuple[FilePlan, ...]
+
+
+def _python(value: object) -> str:
+    """Python source for a plain value; strings with double quotes like ruff format writes them."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, tuple):
+        inner = ", ".join(_python(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+def _field_plan(column: Column) -> FieldPlan:
+    args: list[tuple[str, str]] = [("operators", f"ops.{_OPERATOR_SETS.get(column.type, 'STRING')}")]
+    optional: list[tuple[str, object, object]] = [
+        ("nullable", column.nullable, True),
+        ("primary_key", column.primary_key, False),
+        ("has_default", column.has_default, False),
+        ("auto", column.autoincrement, False),
+        ("unique", column.unique, False),
+        ("max_length", column.max_length, None),
+        ("precision", column.precision, None),
+        ("scale", column.scale, None),
+        ("min_value", column.min_value, None),
+        ("max_value", column.max_value, None),
+        ("choices", column.enum_values, ()),
+        ("readonly", column.readonly, False),
+    ]
+    args.extend((name, _python(value)) for name, value, default in optional if value != default)
+    return FieldPlan(column.name, column.type, tuple(args))
+
+
+def _column_plan(column: Column) -> ColumnPlan:
+    type_name = _SQL_TYPES.get(column.type, "String")
+    type_args = ""
+    if column.type == "decimal" and column.precision is not None:
+        scale = column.scale if column.scale is not None else 0
+        type_args = f"{column.precision}, {scale}"
+    elif column.type == "string" and column.max_length:
+        type_args = str(column.max_length)
+    args: list[tuple[str, str]] = []
+    if column.primary_key:
+        args.append(("primary_key", "True"))
+        args.append(("autoincrement", _python(column.autoincrement)))
+    if not column.nullable and not column.primary_key:
+        args.append(("nullable", "False"))
+    return ColumnPlan(column.name, f"types.{type_name}({type_args})", tuple(args))
+
+
+def _relation_plan(relation: Relation) -> RelationPlan:
+    args = [
+        ("field", _python(relation.field)),
+        ("related", _python(relation.related)),
+        ("related_field", _python(relation.related_field)),
+    ]
+    if relation.kind == "m2m":
+        args.append(("junction_field", _python(relation.junction_field)))
+        args.append(("far_collection", _python(relation.far_collection)))
+    cls = {"m2o": "ManyToOne", "o2m": "OneToMany", "m2m": "ManyToMany"}[relation.kind]
+    return RelationPlan(cls, relation.field, tuple(args))
+
+
+def _collection_plan(collection: Collection, ident: str, schema: Schema) -> CollectionPlan:
+    relations = tuple(_relation_plan(r) for r in schema.relations_of(collection.name))
+    classes = tuple(sorted({r.cls for r in relations}))
+    key_hint = ",".join(f"<{name}>" for name in collection.primary_key)
+    return CollectionPlan(
+        name=collection.name,
+        ident=ident,
+        class_name=class_name(collection.name),
+        kind=collection.kind,
+        readonly=collection.readonly,
+        primary_key=collection.primary_key,
+        comment=collection.comment,
+        schema=collection.schema,
+        fields=tuple(_field_plan(c) for c in collection.columns),
+        columns=tuple(_column_plan(c) for c in collection.columns),
+        relations=relations,
+        relation_classes=classes,
+        key_hint=key_hint,
+    )
+
+
+def plan(schema: Schema, package: str = "app") -> AppPlan:
+    """Everything to render for `schema`, with the files in a stable order."""
+    identifiers = unique_identifiers(c.name for c in schema.collections)
+    collections = tuple(
+        _collection_plan(c, identifiers[c.name], schema)
+        for c in sorted(schema.collections, key=lambda c: identifiers[c.name])
+    )
+    files: list[FilePlan] = [
+        FilePlan(f"{package}/__init__.py", "app/__init__.py.jinja", GENERATED),
+        FilePlan(f"{package}/schema.py", "app/schema.py.jinja", GENERATED),
+        FilePlan(f"{package}/collections/__init__.py", "app/collections/__init__.py.jinja", GENERATED),
+        FilePlan(f"{package}/hooks/__init__.py", "app/hooks/__init__.py.jinja", GENERATED),
+        FilePlan(f"{package}/settings.py", "app/settings.py.jinja", USER),
+    ]
+    for collection in collections:
+        context = {"collection": collection}
+        files.append(
+            FilePlan(
+                f"{package}/collections/{collection.ident}.py",
+                "app/collections/collection.py.jinja",
+                GENERATED,
+                context,
+            )
+        )
+        files.append(
+            FilePlan(
+                f"{package}/hooks/{collection.ident}.py",
+                "app/hooks/collection.py.jinja",
+                USER,
+                context,
+            )
+        )
+    files.extend(
+        [
+            FilePlan("requirements.txt", "requirements.txt.jinja", GENERATED),
+            FilePlan(".env.example", "env.example.jinja", GENERATED),
+            FilePlan("README.md", "README.md.jinja", GENERATED),
+            FilePlan("tests/__init__.py", "tests/__init__.py.jinja", GENERATED),
+            FilePlan("tests/test_smoke.py", "tests/test_smoke.py.jinja", GENERATED),
+            FilePlan(".dxgen/schema.json", "schema.json.jinja", GENERATED),
+        ]
+    )
+    requirements = [f"dxgen>={__version__}"]
+    if schema.dialect in DRIVERS:
+        requirements.append(DRIVERS[schema.dialect])
+    requirements.append("gunicorn>=22")
+    return AppPlan(
+        package=package,
+        version=__version__,
+        dialect=schema.dialect,
+        collections=collections,
+        requirements=tuple(requirements),
+        example_url=EXAMPLE_URLS.get(schema.dialect, "dialect+driver://user:password@host/db"),
+        files=tuple(files),
+    )

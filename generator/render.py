@@ -1,0 +1,52 @@
+"""Render the plan through Jinja into `{path: text}`, in memory. Nothing here touches the disk.
+
+Templates mirror the output tree and hold no decisions; the environment is strict (an undefined
+name is an error, not an empty string) so a template typo can never produce quietly wrong code.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+
+from dxgen.plan import AppPlan, FilePlan, plan
+from dxgen.schema import Schema
+
+
+def environment() -> jinja2.Environment:
+    root = Path(str(files("dxgen.templates")))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(root),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["pyrepr"] = _python_string
+    return env
+
+
+def _python_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render(schema: Schema, package: str = "app") -> dict[str, str]:
+    """Every generated and user-owned file for `schema`, by relative path."""
+    app_plan = plan(schema, package)
+    env = environment()
+    return {f.path: _render_file(env, app_plan, schema, f) for f in app_plan.files}
+
+
+def render_plan(schema: Schema, package: str = "app") -> tuple[AppPlan, dict[str, str]]:
+    app_plan = plan(schema, package)
+    env = environment()
+    return app_plan, {f.path: _render_file(env, app_plan, schema, f) for f in app_plan.files}
+
+
+def _render_file(env: jinja2.Environment, app: AppPlan, schema: Schema, file: FilePlan) -> str:
+    template = env.get_template(file.template)
+    text = template.render(app=app, schema_json=schema.to_json(), file=file, **file.context)
+    return text.rstrip("\n") + "\n"

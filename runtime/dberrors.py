@@ -1,0 +1,117 @@
+"""Translate database errors into Directus errors, per dialect.
+
+The payload checks catch most problems before SQL runs; these are what only the database can
+know (a duplicate, a missing parent row) or what slipped past (a constraint dxgen did not see).
+Anything unrecognised stays unrecognised: the caller answers 500 without details.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import exc
+
+from dxgen.runtime.errors import (
+    DirectusError,
+    InvalidForeignKeyError,
+    NotNullViolationError,
+    RecordNotUniqueError,
+    ServiceUnavailableError,
+    ValueOutOfRangeError,
+    ValueTooLongError,
+)
+
+_SQLITE_COLUMN = re.compile(r"constraint failed: [\w\"`]+\.([\w\"`]+)")
+_PG_KEY = re.compile(r"Key \(([^)]+)\)=\((.*)\)")
+_MY_COLUMN = re.compile(r"[Cc]olumn '([^']+)'")
+_MY_FK = re.compile(r"FOREIGN KEY \(`([^`]+)`\)")
+_MY_DUPLICATE = re.compile(r"Duplicate entry '(.*)' for key '([^']+)'")
+
+
+def translate(
+    error: exc.DBAPIError, collection: str, payload: dict[str, Any] | None = None
+) -> DirectusError | None:
+    """The Directus error for `error`, or None if it is not one the client caused."""
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return ServiceUnavailableError("database", "Database connection lost")
+    orig = error.orig
+    module = type(orig).__module__
+    payload = payload or {}
+    if module.startswith("sqlite3"):
+        return _sqlite(str(orig), collection, payload)
+    if module.startswith("psycopg"):
+        return _postgres(orig, collection, payload)
+    if module.startswith(("pymysql", "MySQLdb", "mysql")):
+        return _mysql(orig, collection, payload)
+    return None
+
+
+def _single(payload: dict[str, Any]) -> str | None:
+    return next(iter(payload)) if len(payload) == 1 else None
+
+
+def _sqlite(message: str, collection: str, payload: dict[str, Any]) -> DirectusError | None:
+    match = _SQLITE_COLUMN.search(message)
+    column = match.group(1).strip('"`') if match else None
+    if message.startswith("UNIQUE constraint failed"):
+        return RecordNotUniqueError(collection, column, payload.get(column or ""))
+    if message.startswith("NOT NULL constraint failed"):
+        return NotNullViolationError(collection, column)
+    if message.startswith("FOREIGN KEY constraint failed"):
+        return InvalidForeignKeyError(collection, None)
+    if "database is locked" in message or "unable to open database" in message:
+        return ServiceUnavailableError("database", message.capitalize())
+    return None
+
+
+def _postgres(orig: Any, collection: str, payload: dict[str, Any]) -> DirectusError | None:
+    code = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    detail = getattr(diag, "message_detail", None) or ""
+    column = getattr(diag, "column_name", None)
+    key = _PG_KEY.search(detail)
+    if key and "," not in key.group(1):
+        column = key.group(1).strip('"')
+    if code == "23505":
+        value = payload.get(column or "", key.group(2) if key else None)
+        return RecordNotUniqueError(collection, column, value)
+    if code == "23503":
+        value = payload.get(column or "", key.group(2) if key else None)
+        return InvalidForeignKeyError(collection, column, value)
+    if code == "23502":
+        return NotNullViolationError(collection, column)
+    if code == "22001":
+        field = _single(payload)
+        return ValueTooLongError(collection, field, payload.get(field or ""))
+    if code == "22003":
+        field = _single(payload)
+        return ValueOutOfRangeError(collection, field, payload.get(field or ""))
+    if code and code.startswith(("08", "57P")):
+        return ServiceUnavailableError("database", "Database connection lost")
+    return None
+
+
+def _mysql(orig: Any, collection: str, payload: dict[str, Any]) -> DirectusError | None:
+    code = orig.args[0] if orig.args else None
+    message = str(orig.args[1]) if len(orig.args) > 1 else ""
+    column_match = _MY_COLUMN.search(message)
+    column = column_match.group(1) if column_match else None
+    if code == 1062:
+        duplicate = _MY_DUPLICATE.search(message)
+        value = duplicate.group(1) if duplicate else None
+        field = next((k for k, v in payload.items() if str(v) == value), None)
+        return RecordNotUniqueError(collection, field, value)
+    if code in (1451, 1452):
+        fk = _MY_FK.search(message)
+        field = fk.group(1) if fk else None
+        return InvalidForeignKeyError(collection, field, payload.get(field or ""))
+    if code in (1048, 1364):
+        return NotNullViolationError(collection, column)
+    if code == 1406:
+        return ValueTooLongError(collection, column, payload.get(column or ""))
+    if code in (1264, 1690):
+        return ValueOutOfRangeError(collection, column, payload.get(column or ""))
+    if code in (2002, 2003, 2006, 2013):
+        return ServiceUnavailableError("database", "Database connection lost")
+    return None
