@@ -99,7 +99,7 @@ def _read_collection(
         foreign_keys = _foreign_keys(inspector, name, schema)
         unique |= _unique_columns(inspector, name, schema)
     declared = _declared_types(conn, inspector, name, schema, raw_columns)
-    json_columns = _mariadb_json_columns(inspector, name, schema, kind)
+    json_columns = _mariadb_json_columns(conn, name, schema, kind)
     columns = tuple(
         _column(conn, info, declared, pk, unique, json_columns, name, warnings)
         for info in raw_columns
@@ -223,14 +223,25 @@ def _unique_columns(inspector: Inspector, table: str, schema: str | None) -> set
 
 
 def _mariadb_json_columns(
-    inspector: Inspector, table: str, schema: str | None, kind: str
+    conn: Connection, table: str, schema: str | None, kind: str
 ) -> set[str]:
-    """MariaDB's JSON is LONGTEXT with a `json_valid()` check; that check is how to tell."""
-    if inspector.dialect.name not in {"mysql", "mariadb"} or kind != "table":
+    """MariaDB's JSON is LONGTEXT with a column-level `json_valid()` check, which the inspector
+    does not report; information_schema does."""
+    if conn.dialect.name not in {"mysql", "mariadb"} or kind != "table":
         return set()
-    found = set()
-    for check in inspector.get_check_constraints(table, schema):
-        found.update(_JSON_CHECK.findall(check.get("sqltext") or ""))
+    try:
+        rows = conn.execute(
+            sa.text(
+                "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+                "WHERE CONSTRAINT_SCHEMA = COALESCE(:schema, DATABASE()) AND TABLE_NAME = :table"
+            ),
+            {"schema": schema, "table": table},
+        ).fetchall()
+    except sa.exc.DBAPIError:  # MySQL before 8.0.16 has no such table (and native JSON)
+        return set()
+    found: set[str] = set()
+    for (clause,) in rows:
+        found.update(_JSON_CHECK.findall(clause or ""))
     return found
 
 

@@ -93,6 +93,8 @@ class CollectionPlan:
     kind: str
     readonly: bool
     primary_key: tuple[str, ...]
+    primary_key_source: str
+    note: str
     comment: str | None
     schema: str | None
     fields: tuple[FieldPlan, ...]
@@ -185,6 +187,16 @@ def _collection_plan(collection: Collection, ident: str, schema: Schema) -> Coll
     relations = tuple(_relation_plan(r) for r in schema.relations_of(collection.name))
     classes = tuple(sorted({r.cls for r in relations}))
     key_hint = ",".join(f"<{name}>" for name in collection.primary_key)
+    note = ""
+    if collection.kind == "view":
+        note = "A view: served read-only; writes answer 403 FORBIDDEN."
+    elif not collection.primary_key:
+        note = "No primary key: served read-only and list-only; writes answer 403 FORBIDDEN."
+    elif len(collection.primary_key) > 1:
+        note = (
+            "Composite key: the key values joined by commas, in key order, make an item URL:\n"
+            f"/items/{collection.name}/{key_hint}"
+        )
     return CollectionPlan(
         name=collection.name,
         ident=ident,
@@ -192,6 +204,8 @@ def _collection_plan(collection: Collection, ident: str, schema: Schema) -> Coll
         kind=collection.kind,
         readonly=collection.readonly,
         primary_key=collection.primary_key,
+        primary_key_source=_python(collection.primary_key) if collection.primary_key else "()",
+        note=note,
         comment=collection.comment,
         schema=collection.schema,
         fields=tuple(_field_plan(c) for c in collection.columns),

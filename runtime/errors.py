@@ -103,8 +103,8 @@ class RecordNotUniqueError(DirectusError):
     code = "RECORD_NOT_UNIQUE"
 
     def __init__(self, collection: str, field: str | None, value: Any = None) -> None:
-        if field is None:
-            message = f'Value for field in collection "{collection}" has to be unique.'
+        if field is None or value is None:
+            message = f'Value for field "{field}" in collection "{collection}" has to be unique.'
         else:
             message = (
                 f'Value "{value}" for field "{field}" in collection "{collection}" '

@@ -20,6 +20,7 @@ from dxgen.runtime.dberrors import translate
 from dxgen.runtime.errors import (
     DirectusError,
     ForbiddenError,
+    InvalidForeignKeyError,
     InvalidPayloadError,
     InvalidQueryError,
 )
@@ -29,8 +30,9 @@ from dxgen.runtime.query.context import Context, Joins
 from dxgen.runtime.query.fields import Item, Node, build_tree
 from dxgen.runtime.query.filters import compile_filter, search_condition
 from dxgen.runtime.query.parse import Query
-from dxgen.runtime.query.reader import Page, read_rows, stream_rows
+from dxgen.runtime.query.reader import Page, order_clauses, read_rows, stream_rows
 from dxgen.runtime.query.values import coerce
+from dxgen.runtime.serialize import serializer_for
 
 Key = tuple[Any, ...]
 
@@ -164,8 +166,6 @@ class ItemsService:
         for name, value in zip(self.collection.primary_key, key, strict=True):
             spec = self.collection.get(name)
             assert spec is not None
-            from dxgen.runtime.serialize import serializer_for
-
             serialized.append(str(serializer_for(spec.type, spec.scale)(value)))
         return tuple(serialized)
 
@@ -226,16 +226,34 @@ class ItemsService:
         if self.max_batch is not None and count > self.max_batch:
             raise InvalidPayloadError(f"Exceeded max batch mutation limit of {self.max_batch}")
 
-    def _run(self, payload: dict[str, Any] | None, work: Any) -> Any:
-        """Run `work(conn)` in one transaction; database errors become Directus errors."""
+    def _run(self, work: Any) -> Any:
+        """Run `work(conn)` in one transaction; database errors become Directus errors, using
+        the row being written (`self._current`) to name the field and value."""
+        self._current: dict[str, Any] = {}
         try:
             with self.engine.begin() as conn:
                 return work(conn)
         except exc.DBAPIError as error:
-            translated = translate(error, self.collection.name, payload)
+            translated = translate(error, self.collection.name, self._current)
             if translated is None:
                 raise
+            if isinstance(translated, InvalidForeignKeyError) and translated.extensions["field"] is None:
+                translated = self._find_missing_parent() or translated
             raise translated from error
+
+    def _find_missing_parent(self) -> InvalidForeignKeyError | None:
+        """SQLite does not say which foreign key failed: look for the missing parent row."""
+        with self.engine.connect() as conn:
+            for relation in self.collection.relations:
+                value = self._current.get(relation.field)
+                if relation.kind != "m2o" or value is None:
+                    continue
+                target = self.ctx.registry[relation.related].table
+                column = target.c[relation.related_field]
+                found = conn.execute(sa.select(column).where(column == value).limit(1)).first()
+                if found is None:
+                    return InvalidForeignKeyError(self.collection.name, relation.field, value)
+        return None
 
     def create_many(self, items: list[Any]) -> list[Key]:
         """Insert all or nothing; returns the new keys in input order."""
@@ -249,11 +267,12 @@ class ItemsService:
         def work(conn: Connection) -> list[Key]:
             return [self._insert(conn, row) for row in rows]
 
-        keys = self._run(rows[0] if len(rows) == 1 else None, work)
+        keys = self._run(work)
         self.hooks.notify("after_create", keys, self.hook_context)
         return keys
 
     def _insert(self, conn: Connection, row: dict[str, Any]) -> Key:
+        self._current = row
         table = self.collection.table
         result = conn.execute(sa.insert(table).values(**_bind(table, row)))
         inserted = result.inserted_primary_key or ()
@@ -272,12 +291,13 @@ class ItemsService:
         values = self._update_values(data)
 
         def work(conn: Connection) -> list[Key]:
+            self._current = values
             if values and keys:
                 statement = sa.update(self.collection.table).where(self._key_filter(keys))
                 conn.execute(statement.values(**_bind(self.collection.table, values)))
             return keys
 
-        result = self._run(values, work)
+        result = self._run(work)
         self.hooks.notify("after_update", result, self.hook_context)
         return result
 
@@ -301,12 +321,13 @@ class ItemsService:
 
         def work(conn: Connection) -> list[Key]:
             for key, values in plan:
+                self._current = values
                 if values:
                     statement = sa.update(self.collection.table).where(self._key_filter([key]))
                     conn.execute(statement.values(**_bind(self.collection.table, values)))
             return [key for key, _ in plan]
 
-        keys = self._run(plan[0][1] if len(plan) == 1 else None, work)
+        keys = self._run(work)
         self.hooks.notify("after_update", keys, self.hook_context)
         return keys
 
@@ -318,8 +339,6 @@ class ItemsService:
         joins = Joins(self.ctx, self.collection, self.collection.table)
         where = self._where(joins, query)
         columns = [self.collection.table.c[n] for n in self.collection.primary_key]
-        from dxgen.runtime.query.reader import order_clauses
-
         statement = (
             sa.select(*columns)
             .select_from(joins.from_clause)
@@ -342,7 +361,7 @@ class ItemsService:
             if keys:
                 conn.execute(sa.delete(self.collection.table).where(self._key_filter(keys)))
 
-        self._run(None, work)
+        self._run(work)
         self.hooks.notify("after_delete", keys, self.hook_context)
 
 
