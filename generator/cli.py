@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-
 from dxgen import __version__
 from dxgen.emit import EmitError, emit
 from dxgen.introspect import introspect
@@ -32,8 +31,12 @@ def _load(db: str, schema: str | None, include: tuple[str, ...], exclude: tuple[
 
 _db = click.option("--db", required=True, help="SQLAlchemy URL of the database to introspect.")
 _schema = click.option("--schema", default=None, help="Database schema (PostgreSQL) to read.")
-_include = click.option("--include", multiple=True, help="Only tables matching this glob (repeatable).")
-_exclude = click.option("--exclude", multiple=True, help="Skip tables matching this glob (repeatable).")
+_include = click.option(
+    "--include", multiple=True, help="Only tables matching this glob (repeatable)."
+)
+_exclude = click.option(
+    "--exclude", multiple=True, help="Skip tables matching this glob (repeatable)."
+)
 
 
 @click.group()
@@ -63,7 +66,9 @@ def inspect_command(
 @_schema
 @_include
 @_exclude
-@click.option("--force", is_flag=True, help="Write into a non-empty directory dxgen did not create.")
+@click.option(
+    "--force", is_flag=True, help="Write into a non-empty directory dxgen did not create."
+)
 def generate_command(
     db: str,
     out: Path,

@@ -222,9 +222,7 @@ def _unique_columns(inspector: Inspector, table: str, schema: str | None) -> set
     return single
 
 
-def _mariadb_json_columns(
-    conn: Connection, table: str, schema: str | None, kind: str
-) -> set[str]:
+def _mariadb_json_columns(conn: Connection, table: str, schema: str | None, kind: str) -> set[str]:
     """MariaDB's JSON is LONGTEXT with a column-level `json_valid()` check, which the inspector
     does not report; information_schema does."""
     if conn.dialect.name not in {"mysql", "mariadb"} or kind != "table":

@@ -134,7 +134,9 @@ def _python(value: object) -> str:
 
 
 def _field_plan(column: Column) -> FieldPlan:
-    args: list[tuple[str, str]] = [("operators", f"ops.{_OPERATOR_SETS.get(column.type, 'STRING')}")]
+    args: list[tuple[str, str]] = [
+        ("operators", f"ops.{_OPERATOR_SETS.get(column.type, 'STRING')}")
+    ]
     optional: list[tuple[str, object, object]] = [
         ("nullable", column.nullable, True),
         ("primary_key", column.primary_key, False),
@@ -226,7 +228,9 @@ def plan(schema: Schema, package: str = "app") -> AppPlan:
     files: list[FilePlan] = [
         FilePlan(f"{package}/__init__.py", "app/__init__.py.jinja", GENERATED),
         FilePlan(f"{package}/schema.py", "app/schema.py.jinja", GENERATED),
-        FilePlan(f"{package}/collections/__init__.py", "app/collections/__init__.py.jinja", GENERATED),
+        FilePlan(
+            f"{package}/collections/__init__.py", "app/collections/__init__.py.jinja", GENERATED
+        ),
         FilePlan(f"{package}/hooks/__init__.py", "app/hooks/__init__.py.jinja", GENERATED),
         FilePlan(f"{package}/settings.py", "app/settings.py.jinja", USER),
     ]

@@ -6,8 +6,8 @@ referencing collection. A junction table (two such keys and nothing else but key
 instead gives each side a many-to-many alias named after the other side, whose values are junction
 rows exactly as in Directus (`fields=tags.tags_id.name`).
 
-`alias_names` overrides any alias name: keys are `"<referencing table>.<fk column>"`, values the name
-to use, or `""` to leave that alias out.
+`alias_names` overrides any alias name: keys are `"<referencing table>.<fk column>"`, values
+the name to use, or `""` to leave that alias out.
 """
 
 from __future__ import annotations

@@ -127,11 +127,11 @@ class Schema:
         return cls.from_dict(json.loads(text))
 
 
-_NESTED: dict[str, type] = {
-    "collections": Collection,
-    "columns": Column,
-    "foreign_keys": ForeignKey,
-    "relations": Relation,
+_NESTED: dict[tuple[type, str], type] = {
+    (Schema, "collections"): Collection,
+    (Schema, "relations"): Relation,
+    (Collection, "columns"): Column,
+    (Collection, "foreign_keys"): ForeignKey,
 }
 
 
@@ -142,8 +142,9 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
         if f.name not in data:
             continue
         value = data[f.name]
-        if f.name in _NESTED:
-            value = tuple(_build(_NESTED[f.name], item) for item in value)
+        nested = _NESTED.get((cls, f.name))
+        if nested is not None:
+            value = tuple(_build(nested, item) for item in value)
         elif isinstance(value, list):
             value = tuple(value)
         kwargs[f.name] = value

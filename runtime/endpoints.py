@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import Response, request
-
 from dxgen.runtime.errors import ForbiddenError, InvalidPayloadError
 from dxgen.runtime.hooks import Hooks
 from dxgen.runtime.items import ItemsService, Key
@@ -20,6 +18,7 @@ from dxgen.runtime.query import qs
 from dxgen.runtime.query.context import Context
 from dxgen.runtime.query.parse import Query, sanitize
 from dxgen.runtime.web import json_response, no_content, runtime
+from flask import Response, request
 
 _RESERVED_PARAMS = ("access_token",)
 

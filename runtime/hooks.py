@@ -44,7 +44,9 @@ class Hooks:
 
     def __init__(self, module: ModuleType | None = None) -> None:
         self._functions = {
-            name: getattr(module, name) for name in HOOK_NAMES if callable(getattr(module, name, None))
+            name: getattr(module, name)
+            for name in HOOK_NAMES
+            if callable(getattr(module, name, None))
         }
 
     def __contains__(self, name: str) -> bool:

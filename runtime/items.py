@@ -12,9 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import exc
-from sqlalchemy.engine import Connection, Engine
-
 from dxgen.runtime import payload as payloads
 from dxgen.runtime.dberrors import translate
 from dxgen.runtime.errors import (
@@ -33,6 +30,8 @@ from dxgen.runtime.query.parse import Query
 from dxgen.runtime.query.reader import Page, order_clauses, read_rows, stream_rows
 from dxgen.runtime.query.values import coerce
 from dxgen.runtime.serialize import serializer_for
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Engine
 
 Key = tuple[Any, ...]
 
@@ -187,7 +186,9 @@ class ItemsService:
         parts = raw.split(",") if len(names) > 1 else [raw]
         if len(parts) != len(names):
             raise ForbiddenError()
-        return tuple(self.coerce_key_part(name, part) for name, part in zip(names, parts, strict=True))
+        return tuple(
+            self.coerce_key_part(name, part) for name, part in zip(names, parts, strict=True)
+        )
 
     def coerce_key_part(self, name: str, value: Any) -> Any:
         spec = self.collection.get(name)
@@ -237,7 +238,10 @@ class ItemsService:
             translated = translate(error, self.collection.name, self._current)
             if translated is None:
                 raise
-            if isinstance(translated, InvalidForeignKeyError) and translated.extensions["field"] is None:
+            if (
+                isinstance(translated, InvalidForeignKeyError)
+                and translated.extensions["field"] is None
+            ):
                 translated = self._find_missing_parent() or translated
             raise translated from error
 

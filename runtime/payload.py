@@ -82,7 +82,7 @@ def _boolean(value: Any, field: Field) -> bool:
 
 
 def _string(value: Any, field: Field) -> str:
-    if isinstance(value, bool) or isinstance(value, dict | list):
+    if isinstance(value, bool | dict | list):
         raise _Invalid("Value has to be a string.")
     return value if isinstance(value, str) else str(value)
 
@@ -188,9 +188,7 @@ def _check_bounds(collection: Collection, field: Field, value: Any, raw: Any) ->
         )
 
 
-def validate(
-    collection: Collection, payload: Any, *, creating: bool
-) -> dict[str, Any]:
+def validate(collection: Collection, payload: Any, *, creating: bool) -> dict[str, Any]:
     """The payload as column values, or the errors (all of them at once) for what is wrong."""
     if not isinstance(payload, dict):
         raise InvalidPayloadError('"payload" must be of type object')

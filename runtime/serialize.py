@@ -1,7 +1,8 @@
 """One wire format on every database: the one Directus gives on PostgreSQL.
 
 Booleans true/false; decimals as strings padded to their scale; bigIntegers as strings; date
-`YYYY-MM-DD`; time `HH:mm:ss`; dateTime `YYYY-MM-DDTHH:mm:ss`; timestamp UTC `…ss.sssZ`; JSON parsed.
+`YYYY-MM-DD`; time `HH:mm:ss`; dateTime `YYYY-MM-DDTHH:mm:ss`; timestamp UTC `…ss.sssZ`;
+JSON parsed.
 Values arrive already normalised by `sqltypes`, so each serialiser is one small function.
 """
 

@@ -13,13 +13,9 @@ from types import ModuleType
 from typing import Any
 
 import orjson
-from flask import Flask, Response, current_app, request
-from werkzeug.exceptions import HTTPException
-
 from dxgen.runtime.config import Settings
 from dxgen.runtime.db import make_engine
 from dxgen.runtime.errors import (
-    ContentTooLargeError,
     DirectusError,
     ForbiddenError,
     InternalError,
@@ -29,6 +25,8 @@ from dxgen.runtime.errors import (
     envelope,
 )
 from dxgen.runtime.model import Registry
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("dxgen")
 JSON_TYPE = "application/json; charset=utf-8"
@@ -133,6 +131,3 @@ def _check_query_string() -> None:
     limit = runtime().settings.querystring_max_length
     if len(request.query_string) > limit:
         raise InvalidQueryError(f"Query string is longer than {limit} characters")
-
-
-__all__ = ["ContentTooLargeError", "Runtime", "build_app", "json_response", "no_content", "runtime"]

@@ -12,12 +12,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
-
 from dxgen.introspect import introspect
 from dxgen.plan import plan
 from dxgen.render import render
+from flask import Flask
+from flask.testing import FlaskClient
+
 from tests.services import BACKENDS, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +84,9 @@ class Blog:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def blog(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Blog]:
+def blog(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Blog]:
     backend = request.param
     tmp = tmp_path_factory.mktemp(f"blog_{backend}")
     with fresh_database(backend, tmp) as url:

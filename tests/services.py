@@ -44,9 +44,11 @@ def fresh_database(backend: str, tmp_dir: Path) -> Iterator[str]:
     try:
         admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            suffix = " CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci" if backend == "mariadb" else ""
+            suffix = (
+                " CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci" if backend == "mariadb" else ""
+            )
             conn.exec_driver_sql(f"CREATE DATABASE {name}{suffix}")
-    except Exception as error:  # noqa: BLE001 - any failure to reach the server is "unreachable"
+    except Exception as error:
         unavailable(backend, error)
     url = sa.make_url(admin_url).set(database=name)
     if backend == "mariadb":

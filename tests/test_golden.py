@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from dxgen.introspect import introspect
 from dxgen.render import render
+
 from tests.conftest import EXAMPLE, load_builder
 
 GOLDEN = EXAMPLE / "api"
@@ -32,7 +32,9 @@ def _golden_files() -> dict[str, str]:
     }
 
 
-def test_example_app_matches_golden(rendered: dict[str, str], request: pytest.FixtureRequest) -> None:
+def test_example_app_matches_golden(
+    rendered: dict[str, str], request: pytest.FixtureRequest
+) -> None:
     if request.config.getoption("--update-goldens"):
         for path, text in rendered.items():
             target = GOLDEN / path
@@ -44,7 +46,9 @@ def test_example_app_matches_golden(rendered: dict[str, str], request: pytest.Fi
     golden = _golden_files()
     assert sorted(golden) == sorted(rendered), "files differ: run `make goldens` if intended"
     for path, text in rendered.items():
-        assert golden[path] == text, f"{path} differs from the golden: run `make goldens` if intended"
+        assert golden[path] == text, (
+            f"{path} differs from the golden: run `make goldens` if intended"
+        )
 
 
 def test_rendering_is_deterministic(rendered: dict[str, str], tmp_path: Path) -> None:

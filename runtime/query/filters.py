@@ -7,6 +7,7 @@ or `NOT IN` (`_none`), so a filter never multiplies the rows it selects.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -209,10 +210,8 @@ def search_condition(
             if number is not None:
                 clauses.append(column == number)
         elif field.type == "uuid":
-            try:
+            with contextlib.suppress(InvalidQueryError):
                 clauses.append(column == coerce("uuid", term, ctx))
-            except InvalidQueryError:
-                pass
     return sa.or_(*clauses) if clauses else sa.false()
 
 

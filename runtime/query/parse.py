@@ -1,8 +1,8 @@
 """Turn parsed query parameters into a `Query`: Directus's sanitize-query step.
 
-Knows nothing about any collection: it checks shapes (a number where a number goes, JSON that parses)
-and normalises forms (`fields=a,b` and `fields[]=a`, JSON and bracket filters). Checking names
-against a collection happens later, when the query is planned.
+Knows nothing about any collection: it checks shapes (a number where a number goes, JSON that
+parses) and normalises forms (`fields=a,b` and `fields[]=a`, JSON and bracket filters).
+Checking names against a collection happens later, when the query is planned.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _json_object(name: str, value: Any, what: str) -> Any:
 
 
 def _integer(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or isinstance(value, list | dict):
+    if isinstance(value, bool | list | dict):
         raise InvalidQueryError(f'"{name}" must be a number')
     try:
         number = float(value)

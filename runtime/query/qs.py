@@ -1,4 +1,4 @@
-"""A `qs`-style query-string parser: `filter[title][_eq]=x` becomes `{"filter":{"title":{"_eq":"x"}}}`.
+"""A `qs`-style query-string parser: `filter[title][_eq]=x` -> `{"filter":{"title":{"_eq":"x"}}}`.
 
 Directus parses with `qs` (depth 10, array limit 500). Where `qs` silently degrades past a limit
 (keeping the rest of a key as a literal, turning a list into an object), this parser refuses with a

@@ -182,7 +182,12 @@ def test_search_and_filter_combine(blog: Blog) -> None:
         ),
         ("/items/articles/99999", 403, "FORBIDDEN", "You don't have permission to access this."),
         ("/items/articles/abc", 403, "FORBIDDEN", "You don't have permission to access this."),
-        ("/items/articles?limit=abc", 400, "INVALID_QUERY", 'Invalid query. "limit" must be a number.'),
+        (
+            "/items/articles?limit=abc",
+            400,
+            "INVALID_QUERY",
+            'Invalid query. "limit" must be a number.',
+        ),
         (
             "/items/articles?limit=-2",
             400,

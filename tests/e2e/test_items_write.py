@@ -34,7 +34,9 @@ def article(**overrides: Any) -> dict[str, Any]:
 
 def test_create_one_reads_back_with_fields(blog: Blog) -> None:
     payload = article(price=3, updated_at="2024-01-01T10:00:00+02:00", metadata={"a": [1, 2]})
-    response = blog.client.post("/items/articles?fields=id,price,updated_at,metadata,status", json=payload)
+    response = blog.client.post(
+        "/items/articles?fields=id,price,updated_at,metadata,status", json=payload
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     item = response.get_json()["data"]
     assert item["price"] == "3.00"
@@ -74,13 +76,29 @@ def test_create_many_is_all_or_nothing(blog: Blog) -> None:
     [
         ({"slug": "x", "author_id": 1}, "FAILED_VALIDATION", "title"),
         ({"title": None, "slug": "x", "author_id": 1}, "FAILED_VALIDATION", "title"),
-        ({"title": "t", "slug": "x", "author_id": 1, "views": "many"}, "FAILED_VALIDATION", "views"),
+        (
+            {"title": "t", "slug": "x", "author_id": 1, "views": "many"},
+            "FAILED_VALIDATION",
+            "views",
+        ),
         ({"title": "t" * 201, "slug": "x", "author_id": 1}, "VALUE_TOO_LONG", "title"),
-        ({"title": "t", "slug": "x", "author_id": 1, "price": "123456789"}, "VALUE_OUT_OF_RANGE", "price"),
+        (
+            {"title": "t", "slug": "x", "author_id": 1, "price": "123456789"},
+            "VALUE_OUT_OF_RANGE",
+            "price",
+        ),
         ({"title": "t", "slug": "x", "author_id": 999}, "INVALID_FOREIGN_KEY", "author_id"),
         ({"title": "t", "slug": "hello-world", "author_id": 1}, "RECORD_NOT_UNIQUE", "slug"),
-        ({"title": "t", "slug": "x", "author_id": 1, "published_on": "soon"}, "FAILED_VALIDATION", "published_on"),
-        ({"title": "t", "slug": "x", "author_id": 1, "uid": "not-a-uuid"}, "FAILED_VALIDATION", "uid"),
+        (
+            {"title": "t", "slug": "x", "author_id": 1, "published_on": "soon"},
+            "FAILED_VALIDATION",
+            "published_on",
+        ),
+        (
+            {"title": "t", "slug": "x", "author_id": 1, "uid": "not-a-uuid"},
+            "FAILED_VALIDATION",
+            "uid",
+        ),
     ],
 )
 def test_create_errors(blog: Blog, payload: dict[str, Any], code: str, field: str) -> None:
@@ -104,7 +122,9 @@ def test_malformed_json_is_invalid_payload(blog: Blog) -> None:
 
 def test_update_one_and_read_back(blog: Blog, tags: list[int]) -> None:
     name = unique("renamed")
-    response = blog.client.patch(f"/items/tags/{tags[0]}?fields=name", json={"name": name, "id": 999})
+    response = blog.client.patch(
+        f"/items/tags/{tags[0]}?fields=name", json={"name": name, "id": 999}
+    )
     assert response.get_json() == {"data": {"name": name}}
     assert blog.get(f"/items/tags/{tags[0]}").get_json()["data"]["name"] == name
     empty = blog.client.patch(f"/items/tags/{tags[0]}", json={})
@@ -117,7 +137,9 @@ def test_update_missing_item_answers_204(blog: Blog) -> None:
 
 
 def test_update_by_keys_by_query_and_batch(blog: Blog, tags: list[int]) -> None:
-    by_keys = blog.client.patch("/items/tags?fields=id", json={"keys": tags[:2], "data": {"name": unique("k")}})
+    by_keys = blog.client.patch(
+        "/items/tags?fields=id", json={"keys": tags[:2], "data": {"name": unique("k")}}
+    )
     assert by_keys.status_code == 400  # both rows would get the same unique name
     assert blog.get(f"/items/tags/{tags[0]}").get_json()["data"]["name"].startswith("tag-")
     batch = [{"id": key, "name": unique("b")} for key in tags]
@@ -125,9 +147,13 @@ def test_update_by_keys_by_query_and_batch(blog: Blog, tags: list[int]) -> None:
     assert [row["name"] for row in response.get_json()["data"]] == [b["name"] for b in batch]
     query = {"filter": {"id": {"_eq": tags[2]}}}
     name = unique("q")
-    by_query = blog.client.patch("/items/tags?fields=name", json={"query": query, "data": {"name": name}})
+    by_query = blog.client.patch(
+        "/items/tags?fields=name", json={"query": query, "data": {"name": name}}
+    )
     assert by_query.get_json() == {"data": [{"name": name}]}
-    none = blog.client.patch("/items/tags", json={"query": {"filter": {"id": {"_eq": -5}}}, "data": {}})
+    none = blog.client.patch(
+        "/items/tags", json={"query": {"filter": {"id": {"_eq": -5}}}, "data": {}}
+    )
     assert none.get_json() == {"data": []}
 
 
@@ -145,7 +171,9 @@ def test_update_payload_errors(blog: Blog, body: Any, message: str) -> None:
 
 def test_delete_forms(blog: Blog) -> None:
     def make(count: int) -> list[int]:
-        created = blog.client.post("/items/tags", json=[{"name": unique("d")} for _ in range(count)])
+        created = blog.client.post(
+            "/items/tags", json=[{"name": unique("d")} for _ in range(count)]
+        )
         return [row["id"] for row in created.get_json()["data"]]
 
     one, *_ = keys = make(1)
@@ -170,7 +198,8 @@ def test_delete_forms(blog: Blog) -> None:
 def test_delete_cascades_in_the_database(blog: Blog) -> None:
     created = blog.client.post("/items/articles", json=article()).get_json()["data"]
     comment = blog.client.post(
-        "/items/comments", json={"article_id": created["id"], "body": "hi", "created_at": "2024-01-01T00:00:00Z"}
+        "/items/comments",
+        json={"article_id": created["id"], "body": "hi", "created_at": "2024-01-01T00:00:00Z"},
     ).get_json()["data"]
     assert blog.client.delete(f"/items/articles/{created['id']}").status_code == 204
     assert_error(blog.get(f"/items/comments/{comment['id']}"), 403, "FORBIDDEN")
@@ -178,7 +207,8 @@ def test_delete_cascades_in_the_database(blog: Blog) -> None:
 
 def test_composite_key_writes(blog: Blog) -> None:
     created = blog.client.post(
-        "/items/article_translations", json={"article_id": 1, "language_code": "it", "title": "Ciao"}
+        "/items/article_translations",
+        json={"article_id": 1, "language_code": "it", "title": "Ciao"},
     )
     assert created.get_json()["data"]["title"] == "Ciao"
     updated = blog.client.patch("/items/article_translations/1,it", json={"title": "Salve"})
