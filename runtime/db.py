@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from dxgen.runtime.config import ConfigError, Settings
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
+
+from dxgen.runtime.config import ConfigError, Settings
 
 
 def make_engine(settings: Settings) -> Engine:

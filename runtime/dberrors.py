@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import exc
+
 from dxgen.runtime.errors import (
     DirectusError,
     InvalidForeignKeyError,
@@ -19,7 +21,6 @@ from dxgen.runtime.errors import (
     ValueOutOfRangeError,
     ValueTooLongError,
 )
-from sqlalchemy import exc
 
 _SQLITE_COLUMN = re.compile(r"constraint failed: [\w\"`]+\.([\w\"`]+)")
 _PG_KEY = re.compile(r"Key \(([^)]+)\)=\((.*)\)")

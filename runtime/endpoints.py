@@ -7,9 +7,14 @@ when that read-back is not allowed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from flask import Response, request, stream_with_context
+
+from dxgen.runtime import export
 from dxgen.runtime.errors import ForbiddenError, InvalidPayloadError
 from dxgen.runtime.hooks import Hooks
 from dxgen.runtime.items import ItemsService, Key
@@ -17,8 +22,7 @@ from dxgen.runtime.model import Collection
 from dxgen.runtime.query import qs
 from dxgen.runtime.query.context import Context
 from dxgen.runtime.query.parse import Query, sanitize
-from dxgen.runtime.web import json_response, no_content, runtime
-from flask import Response, request
+from dxgen.runtime.web import JSON_TYPE, json_response, no_content, runtime
 
 _RESERVED_PARAMS = ("access_token",)
 
@@ -78,9 +82,30 @@ def _read_back(items: ItemsService, keys: list[Key], query: Query, many: bool) -
 
 
 def read_many(collection: Collection, hooks: Hooks) -> Response:
-    """GET /items/<collection>."""
+    """GET /items/<collection>; exports and unbounded lists are streamed."""
     items = service(collection, hooks)
-    return json_response(items.read_by_query(request_query()))
+    query = request_query()
+    if query.export:
+        return _export(items, query)
+    if query.limit == -1 and not query.meta and not query.aggregate:
+        batches = items.stream_by_query(query)
+        return Response(stream_with_context(export.json_list(batches)), content_type=JSON_TYPE)
+    return json_response(items.read_by_query(query))
+
+
+def _export(items: ItemsService, query: Query) -> Response:
+    assert query.export is not None
+    if query.aggregate:
+        body = items.read_by_query(query)["data"]
+        chunks: Iterator[bytes] = export.write(query.export, [body])
+    else:
+        chunks = export.write(query.export, items.stream_by_query(query))
+    name = export.filename(items.collection.name, query.export, datetime.now(UTC))
+    response = Response(
+        stream_with_context(chunks), content_type=export.CONTENT_TYPES[query.export]
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def search(collection: Collection, hooks: Hooks) -> Response:

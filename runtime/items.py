@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Engine
+
 from dxgen.runtime import payload as payloads
 from dxgen.runtime.dberrors import translate
 from dxgen.runtime.errors import (
@@ -23,6 +26,7 @@ from dxgen.runtime.errors import (
 )
 from dxgen.runtime.hooks import NO_HOOKS, HookContext, Hooks
 from dxgen.runtime.model import Collection
+from dxgen.runtime.query.aggregate import read_aggregate
 from dxgen.runtime.query.context import Context, Joins
 from dxgen.runtime.query.fields import Item, Node, build_tree
 from dxgen.runtime.query.filters import compile_filter, search_condition
@@ -30,8 +34,6 @@ from dxgen.runtime.query.parse import Query
 from dxgen.runtime.query.reader import Page, order_clauses, read_rows, stream_rows
 from dxgen.runtime.query.values import coerce
 from dxgen.runtime.serialize import serializer_for
-from sqlalchemy import exc
-from sqlalchemy.engine import Connection, Engine
 
 Key = tuple[Any, ...]
 
@@ -83,12 +85,26 @@ class ItemsService:
     def read_by_query(self, query: Query) -> dict[str, Any]:
         """The body of `GET /items/<collection>`: `{"meta":…, "data":[…]}` (meta first)."""
         query = self.hooks.filter("before_read", query, self.hook_context)
-        node = self._tree(query)
+        node = None if query.aggregate else self._tree(query)
         page = page_for(query, self.limit_default, self.limit_max)
         with self.engine.connect() as conn:
             joins = Joins(self.ctx, self.collection, self.collection.table)
             where = self._where(joins, query)
             meta = self._meta(conn, query) if query.meta else None
+            if query.aggregate:
+                data = read_aggregate(
+                    conn,
+                    self.ctx,
+                    self.collection,
+                    query.aggregate,
+                    query.group_by,
+                    where,
+                    joins,
+                    query.sort,
+                    page,
+                )
+                return {"meta": meta, "data": data} if meta is not None else {"data": data}
+            assert node is not None
             data = read_rows(conn, self.ctx, node, where, joins, query.sort, page)
         data = self.hooks.filter("after_read", data, self.hook_context)
         return {"meta": meta, "data": data} if meta is not None else {"data": data}

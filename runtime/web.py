@@ -13,6 +13,9 @@ from types import ModuleType
 from typing import Any
 
 import orjson
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
 from dxgen.runtime.config import Settings
 from dxgen.runtime.db import make_engine
 from dxgen.runtime.errors import (
@@ -25,8 +28,6 @@ from dxgen.runtime.errors import (
     envelope,
 )
 from dxgen.runtime.model import Registry
-from flask import Flask, Response, current_app, request
-from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("dxgen")
 JSON_TYPE = "application/json; charset=utf-8"

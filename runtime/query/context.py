@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+
 from dxgen.runtime.model import Collection, ManyToOne, Registry
 
 

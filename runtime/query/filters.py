@@ -11,6 +11,7 @@ import contextlib
 from typing import Any
 
 import sqlalchemy as sa
+
 from dxgen.runtime import operators as ops
 from dxgen.runtime.errors import ForbiddenError, InvalidQueryError
 from dxgen.runtime.model import Collection, Field

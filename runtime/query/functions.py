@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+
 from dxgen.runtime.errors import InvalidQueryError
 
 DATE_FUNCTIONS = ("year", "month", "week", "day", "weekday", "hour", "minute", "second")

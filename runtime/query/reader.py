@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from dxgen.runtime.errors import ForbiddenError, InvalidQueryError
 from dxgen.runtime.model import Collection
 from dxgen.runtime.query.context import Context, Joins
@@ -18,7 +20,6 @@ from dxgen.runtime.query.fields import Item, Node
 from dxgen.runtime.query.filters import compile_filter, count_children, search_condition
 from dxgen.runtime.query.functions import date_part, split_call
 from dxgen.runtime.serialize import function_value, serializer_for
-from sqlalchemy.engine import Connection
 
 IN_BATCH = 5000
 Assembler = Callable[[Any], dict[str, Any] | None]  # row mapping -> object
@@ -136,11 +137,11 @@ def order_clauses(
         expr = _sort_expression(ctx, joins, name)
         if "." not in name:
             used.add(name)
-        clauses.extend(_ordered(expr, descending, ctx.dialect))
+        clauses.extend(ordered(expr, descending, ctx.dialect))
     root = joins.root
     for key in collection.primary_key or [f.name for f in collection.fields]:
         if key not in used:
-            clauses.extend(_ordered(root.c[key], False, ctx.dialect))
+            clauses.extend(ordered(root.c[key], False, ctx.dialect))
     return clauses
 
 
@@ -162,7 +163,7 @@ def _sort_expression(ctx: Context, joins: Joins, name: str) -> sa.ColumnElement[
     return table.c[last]
 
 
-def _ordered(expr: Any, descending: bool, dialect: str) -> list[sa.ColumnElement[Any]]:
+def ordered(expr: Any, descending: bool, dialect: str) -> list[sa.ColumnElement[Any]]:
     if dialect in ("mysql", "mariadb"):  # no NULLS FIRST/LAST: sort on IS NULL first
         null_rank = expr.is_(None)
         return [

@@ -1,0 +1,163 @@
+"""Aggregates, groupBy, exports, streaming and the statement budget of relational reads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import yaml
+from sqlalchemy import event
+
+from tests.conftest import Blog, assert_error
+
+
+@contextmanager
+def counted(blog: Blog) -> Iterator[list[str]]:
+    """Every SQL statement the app runs inside the block."""
+    engine = blog.app.extensions["dxgen"].engine
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def body(blog: Blog, path: str) -> object:
+    response = blog.get(path)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("aggregate[count]=*", {"data": [{"count": "200"}]}),
+        ("aggregate[count]=id", {"data": [{"count": {"id": "200"}}]}),
+        ("aggregate[countDistinct]=author_id", {"data": [{"countDistinct": {"author_id": "20"}}]}),
+        ("aggregate[countAll]=*", {"data": [{}]}),
+        (
+            "aggregate[count]=*&groupBy[]=status",
+            {
+                "data": [
+                    {"status": "archived", "count": "28"},
+                    {"status": "draft", "count": "52"},
+                    {"status": "published", "count": "120"},
+                ]
+            },
+        ),
+        (
+            "aggregate[count]=*&groupBy[]=status&sort=-count&limit=1",
+            {"data": [{"status": "published", "count": "120"}]},
+        ),
+        (
+            "aggregate[count]=*&groupBy[]=year(published_on)",
+            {
+                "data": [
+                    {"published_on_year": "2024", "count": "148"},
+                    {"published_on_year": None, "count": "52"},
+                ]
+            },
+        ),
+        (
+            "aggregate[count]=*&meta=*",
+            {"meta": {"total_count": 200, "filter_count": 200}, "data": [{"count": "200"}]},
+        ),
+    ],
+)
+def test_aggregate_shapes(blog: Blog, query: str, expected: object) -> None:
+    assert body(blog, f"/items/articles?{query}") == expected
+
+
+def test_aggregate_values_are_typed_like_directus_on_postgres(blog: Blog) -> None:
+    row = body(
+        blog,
+        "/items/articles?aggregate[sum]=views,price&aggregate[avg]=views&aggregate[max]=score"
+        "&aggregate[min]=updated_at",
+    )["data"][0]  # type: ignore[index]
+    assert row["sum"]["views"] == "976555"
+    assert row["sum"]["price"] == "83279.45"
+    assert row["avg"]["views"] == "4882.775"
+    assert row["max"]["score"] == 99.7
+    assert row["min"]["updated_at"] == "2024-01-03T11:04:54.000Z"
+
+
+def test_aggregate_errors(blog: Blog) -> None:
+    assert_error(blog.get("/items/articles?aggregate[sum]=title"), 400, "INVALID_QUERY")
+    assert_error(blog.get("/items/articles?aggregate[max]=nope"), 403, "FORBIDDEN")
+    assert_error(blog.get("/items/articles?aggregate[sum]=*"), 400, "INVALID_QUERY")
+
+
+@pytest.mark.parametrize("export", ["json", "csv", "xml", "yaml"])
+def test_exports_parse_back(blog: Blog, export: str) -> None:
+    response = blog.get(f"/items/articles?export={export}&limit=-1&fields=id,title,author_id.name")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="articles ') and disposition.endswith(
+        f'.{"csv" if export == "csv" else export}"'
+    )
+    text = response.get_data(as_text=True)
+    if export == "json":
+        rows = json.loads(text)
+        assert rows[0] == {"id": 1, "title": "Hello World", "author_id": {"name": "Hedy Lamarr"}}
+    elif export == "csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert rows[0] == {"id": "1", "title": "Hello World", "author_id.name": "Hedy Lamarr"}
+    elif export == "yaml":
+        rows = yaml.safe_load(text)
+        assert rows[0]["author_id"] == {"name": "Hedy Lamarr"}
+    else:
+        import xml.etree.ElementTree as ET
+
+        rows = list(ET.fromstring(text))
+        assert rows[0].find("title").text == "Hello World"  # type: ignore[union-attr]
+    assert len(rows) == 200
+
+
+def test_unbounded_list_is_streamed_and_well_formed(blog: Blog) -> None:
+    response = blog.get("/items/comments?limit=-1&fields=id,article_id.title")
+    assert response.is_streamed
+    rows = json.loads(response.get_data())["data"]
+    assert len(rows) == 400 and rows[0]["id"] == 1
+
+
+@pytest.mark.parametrize("limit", [1, 100, 200])
+@pytest.mark.parametrize(
+    ("fields", "budget"),
+    [
+        ("id,title,author_id.name,category_id.parent_id.name", 1),  # many-to-ones are joined
+        ("id,comments.*", 2),
+        ("id,tags.tags_id.name", 2),  # junction rows with their far side joined
+        ("id,comments.*,tags.tags_id.name", 3),
+        # `*` lists the keys of each one-to-many (translations, comments, tags): one each
+        ("*,author_id.name", 1 + 3),
+        # `*.*`: the 3 above, plus the key lists under each expanded relation's own `*`
+        # (authors: 2, categories: 2, translations/comments/tags: none) = 1 + 3 + 6 at most
+        ("*.*", 1 + 3 + 6),
+        ("id,comments.article_id.author_id.articles_by_author.title", 3),  # three levels deep
+    ],
+)
+def test_statement_budget_does_not_grow_with_page_size(
+    blog: Blog, fields: str, budget: int, limit: int
+) -> None:
+    with counted(blog) as statements:
+        response = blog.get(f"/items/articles?fields={fields}&limit={limit}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert len(statements) <= budget, statements
+
+
+def test_deep_limits_children_per_parent_in_one_statement(blog: Blog) -> None:
+    path = "/items/articles?fields=id,comments.id&limit=50&deep[comments][_limit]=1"
+    with counted(blog) as statements:
+        rows = body(blog, path)["data"]  # type: ignore[index]
+    assert len(statements) == 2
+    assert all(len(row["comments"]) <= 1 for row in rows)
+    assert any(len(row["comments"]) == 1 for row in rows)
