@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+
 from dxgen import __version__
 from dxgen.emit import EmitError, emit
 from dxgen.introspect import introspect

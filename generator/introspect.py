@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Inspector
+
 from dxgen.dialects import map_type
 from dxgen.relations import derive_relations
 from dxgen.schema import Collection, Column, ForeignKey, Schema
-from sqlalchemy.engine import Connection, Inspector
 
 SKIPPED_PREFIXES = ("dxgen_", "sqlite_")
 SKIPPED_NAMES = frozenset({"alembic_version"})

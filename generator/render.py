@@ -10,6 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import jinja2
+
 from dxgen.plan import AppPlan, FilePlan, plan
 from dxgen.schema import Schema
 

@@ -12,12 +12,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from dxgen.introspect import introspect
-from dxgen.plan import plan
-from dxgen.render import render
 from flask import Flask
 from flask.testing import FlaskClient
 
+from dxgen.introspect import introspect
+from dxgen.plan import plan
+from dxgen.render import render
 from tests.services import BACKENDS, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from dxgen.cli import main
 from dxgen.schema import Schema
-
 from tests.conftest import load_builder
 
 

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from dxgen.introspect import introspect
 from dxgen.render import render
-
 from tests.conftest import EXAMPLE, load_builder
 
 GOLDEN = EXAMPLE / "api"

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy.types import TypeEngine
+
 from dxgen.dialects import generic, mysql, postgresql, sqlite
 from dxgen.dialects.generic import MappedType
-from sqlalchemy.types import TypeEngine
 
 DialectMapper = Callable[[TypeEngine, str], MappedType | None]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dxgen.dialects.generic import INT16, INT32, INT64, MappedType, integer
 from sqlalchemy.dialects import mysql as my
 from sqlalchemy.types import TypeEngine
+
+from dxgen.dialects.generic import INT16, INT32, INT64, MappedType, integer
 
 _SIGNED = {
     my.TINYINT: (-(2**7), 2**7 - 1),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dxgen.dialects.generic import MappedType
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.types import TypeEngine
+
+from dxgen.dialects.generic import MappedType
 
 _AS_STRING = (pg.INET, pg.CIDR, pg.MACADDR, pg.INTERVAL, pg.BIT)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from dxgen.dialects.generic import INT64, MappedType, integer
 from sqlalchemy.types import TypeEngine
+
+from dxgen.dialects.generic import INT64, MappedType, integer
 
 _NUMERIC = re.compile(r"^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
 
