@@ -11,6 +11,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+# Fixed rather than `keyword.softkwlist`, which grows between Python versions (`type` in 3.12):
+# the same database must give the same file names whatever Python runs dxgen.
+_SOFT_KEYWORDS = frozenset({"_", "case", "match", "type"})
 _INVALID = re.compile(r"[^0-9a-zA-Z_]+")
 # Names that would shadow what generated modules import or define.
 _RESERVED = frozenset(
@@ -25,7 +28,7 @@ def identifier(name: str) -> str:
     text = _INVALID.sub("_", ascii_name).strip("_").lower() or "t"
     if text[0].isdigit():
         text = f"t_{text}"
-    if keyword.iskeyword(text) or keyword.issoftkeyword(text) or text in _RESERVED:
+    if keyword.iskeyword(text) or text in _SOFT_KEYWORDS or text in _RESERVED:
         text = f"{text}_"
     return text
 

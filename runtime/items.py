@@ -353,6 +353,7 @@ class ItemsService:
 
     def keys_by_query(self, query: Query) -> list[Key]:
         """Keys of the items `query` selects (all of them unless it sets a limit)."""
+        self._check_writable()  # only writes ask for keys by query
         if query.limit is None:
             query.limit = -1
         page = page_for(query, self.limit_default, -1)

@@ -21,6 +21,24 @@ from dxgen.runtime.query.values import coerce
 
 _CASE_SENSITIVE = frozenset(op for op in ops.TEXT_OPERATORS if "_i" not in op and "_ni" not in op)
 _PRIMITIVE = (str, int, float, bool)
+_TEXT_TYPES = frozenset({"string", "text", "csv", "binary"})
+_EXACT = frozenset({"_eq", "_neq", "_in", "_nin"})
+
+
+def _exact_on_mysql(operator: str, column: Any, value: Any) -> sa.ColumnElement[bool]:
+    """MySQL collations ignore case (and trailing spaces) in `=`; compare the bytes as the other
+    databases do, keeping the plain comparison first so an index still narrows the rows."""
+    if value is None:
+        return ops.SQL[operator](column, value)
+    exact = sa.func.binary(column)
+    if operator == "_eq":
+        return sa.and_(column == value, exact == sa.func.binary(value))
+    if operator == "_neq":
+        return sa.not_(exact == sa.func.binary(value))
+    values = [sa.func.binary(v) for v in value]
+    if operator == "_in":
+        return sa.and_(column.in_(value), exact.in_(values))
+    return exact.not_in(values)
 
 
 def compile_filter(
@@ -90,11 +108,17 @@ class _Compiler:
         value = self.value(field_type, operator, operand)
         if operator in ops.LIST_OPERATORS and operator.endswith("between") and len(value) != 2:
             return sa.true()  # Directus ignores a between without exactly two values
+        is_text = field_type in _TEXT_TYPES
+        if operator in ("_empty", "_nempty") and not is_text:
+            operator = "_null" if operator == "_empty" else "_nnull"  # only text can be ''
+        mysql = self.ctx.dialect in ("mysql", "mariadb")
         if operator in ops.TEXT_OPERATORS:
-            if field_type not in ("string", "text"):
+            if not is_text:
                 column = sa.cast(column, sa.String)
-            if operator in _CASE_SENSITIVE and self.ctx.dialect in ("mysql", "mariadb"):
+            if operator in _CASE_SENSITIVE and mysql:
                 column = sa.func.binary(column)
+        elif mysql and is_text and operator in _EXACT:
+            return _exact_on_mysql(operator, column, value)
         return ops.SQL[operator](column, value)
 
     def value(self, field_type: str, operator: str, operand: Any) -> Any:

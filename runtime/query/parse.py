@@ -232,6 +232,8 @@ def normalize_filter(node: Any) -> Any:
             value = value.split(",")
         elif isinstance(value, dict):
             value = list(value.values())
+        elif not isinstance(value, list):
+            value = [value]  # Directus's parse-filter wraps a single value
         return {key: [_literal(v) for v in value] if isinstance(value, list) else value}
     if key.startswith("_") and key not in ("_some", "_none"):
         return {key: _literal(value)}

@@ -48,9 +48,13 @@ def _insert(node: Any, segments: list[str], value: str, array_limit: int) -> Non
             return
         child = node.get(key)
         if not isinstance(child, dict):
-            child = _Indexed() if _is_index(following) else {}
-            if key in node and not isinstance(node[key], dict):
+            if key in node and _is_index(following):  # `a=1&a[]=2`: qs makes one list
+                existing = node[key] if isinstance(node[key], list) else [node[key]]
+                child = _Indexed(enumerate(existing))
+            elif key in node:
                 raise InvalidQueryError(f'"{segments[0]}" mixes a value and nested keys')
+            else:
+                child = _Indexed() if _is_index(following) else {}
             node[key] = child
         node = child
 
@@ -62,7 +66,7 @@ def _is_index(segment: str | None) -> bool:
 def _key_for(node: Any, segment: str, array_limit: int) -> Any:
     if isinstance(node, _Indexed):
         if segment == "":
-            key = len(node)
+            key = _next_index(node)
         elif segment.isdigit():
             key = int(segment)
         else:
@@ -75,15 +79,21 @@ def _key_for(node: Any, segment: str, array_limit: int) -> Any:
 
 def _assign(node: dict[Any, Any], key: Any, value: str) -> None:
     if isinstance(node, _Indexed) and key in node:
-        key = len(node)
+        key = _next_index(node)
     if key not in node:
         node[key] = value
+    elif isinstance(node[key], _Indexed):  # `a[]=1&a=2`
+        node[key][_next_index(node[key])] = value
     elif isinstance(node[key], list):
         node[key].append(value)
     elif isinstance(node[key], dict):
         raise InvalidQueryError(f'"{key}" mixes a value and nested keys')
     else:
         node[key] = [node[key], value]
+
+
+def _next_index(node: _Indexed) -> int:
+    return max(node, default=-1) + 1
 
 
 def _compact(value: Any) -> Any:
