@@ -21,7 +21,7 @@ def counted(blog: Blog) -> Iterator[list[str]]:
     engine = blog.app.extensions["dxgen"].engine
     statements: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
