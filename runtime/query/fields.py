@@ -13,7 +13,7 @@ from typing import Any
 from dxgen.runtime.errors import ForbiddenError, InvalidQueryError
 from dxgen.runtime.model import Collection, Relation
 from dxgen.runtime.query.context import Context
-from dxgen.runtime.query.functions import check_function, output_key, split_call
+from dxgen.runtime.query.functions import output_key, resolve_call, split_call
 
 
 @dataclass
@@ -146,10 +146,5 @@ class _Builder:
         self, collection: Collection, key: str, call: tuple[str, str], path: tuple[str, ...]
     ) -> Item:
         name, argument = call
-        relation = collection.relation_map.get(argument)
-        field = collection.get(argument)
-        is_alias = relation is not None and relation.kind != "m2o"
-        if field is None and not is_alias:
-            raise ForbiddenError.field(argument, collection.name, path)
-        check_function(name, field.type if field else None, is_alias)
+        resolve_call(collection, call, path)
         return Item(output_key(name, argument), "function", argument, function=name)

@@ -16,7 +16,7 @@ from dxgen.runtime import operators as ops
 from dxgen.runtime.errors import ForbiddenError, InvalidQueryError
 from dxgen.runtime.model import Collection, Field
 from dxgen.runtime.query.context import Context, Joins
-from dxgen.runtime.query.functions import check_function, date_part, split_call
+from dxgen.runtime.query.functions import date_part, resolve_call, split_call
 from dxgen.runtime.query.values import coerce
 
 _CASE_SENSITIVE = frozenset(op for op in ops.TEXT_OPERATORS if "_i" not in op and "_ni" not in op)
@@ -152,12 +152,7 @@ class _Compiler:
         value: Any,
     ) -> sa.ColumnElement[bool]:
         name, argument = call
-        relation = collection.relation_map.get(argument)
-        field = collection.get(argument)
-        is_alias = relation is not None and relation.kind != "m2o"
-        if field is None and not is_alias:
-            raise ForbiddenError.field(argument, collection.name, path)
-        check_function(name, field.type if field else None, is_alias)
+        field = resolve_call(collection, call, path)
         if name == "count":
             expr = count_children(self.ctx, collection, table, argument)
         else:

@@ -11,7 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dxgen.runtime.errors import InvalidQueryError
+from dxgen.runtime.errors import ForbiddenError, InvalidQueryError
+from dxgen.runtime.model import Collection, Field
 
 DATE_FUNCTIONS = ("year", "month", "week", "day", "weekday", "hour", "minute", "second")
 _DATE_ONLY = {"year", "month", "week", "day", "weekday"}
@@ -37,6 +38,21 @@ def check_function(function: str, field_type: str | None, relational: bool) -> N
         return
     if field_type is None or function not in _TYPES_FOR.get(field_type, ()):
         raise InvalidQueryError(f'Invalid function specified "{function}"')
+
+
+def resolve_call(
+    collection: Collection, call: tuple[str, str], path: tuple[str, ...] = ()
+) -> Field | None:
+    """Check `function(argument)` on `collection`: the argument's field (None for `count` over a
+    one-to-many alias), or Directus's 403 / 400 for an unknown field or unsupported function."""
+    name, argument = call
+    relation = collection.relation_map.get(argument)
+    field = collection.get(argument)
+    is_alias = relation is not None and relation.kind != "m2o"
+    if field is None and not is_alias:
+        raise ForbiddenError.field(argument, collection.name, path)
+    check_function(name, field.type if field else None, is_alias)
+    return field
 
 
 def output_key(function: str, field: str) -> str:

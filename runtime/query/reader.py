@@ -173,6 +173,27 @@ def ordered(expr: Any, descending: bool, dialect: str) -> list[sa.ColumnElement[
     return [expr.desc().nulls_first() if descending else expr.asc().nulls_last()]
 
 
+def _root(
+    ctx: Context,
+    node: Node,
+    where: sa.ColumnElement[bool],
+    joins: Joins,
+    sort: list[str] | None,
+    page: Page,
+) -> tuple[Selection, Assembler, sa.Select[Any]]:
+    """The root statement of a list, and how to build objects from its rows."""
+    selection = Selection(ctx, joins)
+    assemble = selection.add(node, joins.root)
+    order = order_clauses(ctx, joins, sort, node.collection)
+    statement = sa.select(*selection.columns).select_from(joins.from_clause).where(where)
+    statement = statement.order_by(*order)
+    if page.limit is not None:
+        statement = statement.limit(page.limit)
+    if page.offset:
+        statement = statement.offset(page.offset)
+    return selection, assemble, statement
+
+
 def read_rows(
     conn: Connection,
     ctx: Context,
@@ -183,15 +204,7 @@ def read_rows(
     page: Page,
 ) -> list[dict[str, Any]]:
     """The objects of one list request (root statement plus one per o2m relation)."""
-    selection = Selection(ctx, joins)
-    assemble = selection.add(node, joins.root)
-    order = order_clauses(ctx, joins, sort, node.collection)
-    statement = sa.select(*selection.columns).select_from(joins.from_clause).where(where)
-    statement = statement.order_by(*order)
-    if page.limit is not None:
-        statement = statement.limit(page.limit)
-    if page.offset:
-        statement = statement.offset(page.offset)
+    selection, assemble, statement = _root(ctx, node, where, joins, sort, page)
     rows = [assemble(row._mapping) for row in conn.execute(statement)]
     load_children(conn, ctx, selection.children)
     return rows  # type: ignore[return-value]
@@ -208,15 +221,7 @@ def stream_rows(
     batch: int = 1000,
 ) -> Iterator[list[dict[str, Any]]]:
     """Like `read_rows` but batch by batch from a server-side cursor: memory stays flat."""
-    selection = Selection(ctx, joins)
-    assemble = selection.add(node, joins.root)
-    order = order_clauses(ctx, joins, sort, node.collection)
-    statement = sa.select(*selection.columns).select_from(joins.from_clause).where(where)
-    statement = statement.order_by(*order)
-    if page.limit is not None:
-        statement = statement.limit(page.limit)
-    if page.offset:
-        statement = statement.offset(page.offset)
+    selection, assemble, statement = _root(ctx, node, where, joins, sort, page)
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(statement)
     for chunk in result.partitions(batch):
         objects = [assemble(row._mapping) for row in chunk]
