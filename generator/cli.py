@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from dxgen import __version__
 from dxgen.emit import EmitError, emit
 from dxgen.introspect import introspect
-from dxgen.plan import plan
-from dxgen.render import render
+from dxgen.render import render_plan
 from dxgen.report import describe
 
 
@@ -83,8 +82,8 @@ def generate_command(
     if not package.isidentifier():
         raise click.UsageError(f"--package must be a Python identifier, got {package!r}")
     model = _load(db, schema, include, exclude)
-    files = render(model, package)
-    owners = {f.path: f.owner for f in plan(model, package).files}
+    app_plan, files = render_plan(model, package)
+    owners = {f.path: f.owner for f in app_plan.files}
     try:
         report = emit(out, files, owners, force=force)
     except EmitError as error:

@@ -35,12 +35,11 @@ def _python_string(value: str) -> str:
 
 def render(schema: Schema, package: str = "app") -> dict[str, str]:
     """Every generated and user-owned file for `schema`, by relative path."""
-    app_plan = plan(schema, package)
-    env = environment()
-    return {f.path: _render_file(env, app_plan, schema, f) for f in app_plan.files}
+    return render_plan(schema, package)[1]
 
 
 def render_plan(schema: Schema, package: str = "app") -> tuple[AppPlan, dict[str, str]]:
+    """The plan (who owns which file) and the rendered files, from one planning pass."""
     app_plan = plan(schema, package)
     env = environment()
     return app_plan, {f.path: _render_file(env, app_plan, schema, f) for f in app_plan.files}

@@ -70,6 +70,3 @@ class Joins:
             condition = sa.and_(condition, on_extra(target, alias))
         self.from_clause = self.from_clause.outerjoin(alias, condition)
         return target, alias
-
-    def has(self, path: tuple[str, ...]) -> bool:
-        return path in self._aliases
