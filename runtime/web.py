@@ -41,6 +41,7 @@ class Runtime:
     settings: Settings
     registry: Registry
     engine: Any
+    schema_fingerprint: str | None = None
 
 
 def runtime() -> Runtime:
@@ -66,6 +67,7 @@ def build_app(
     modules: Iterable[ModuleType],
     config: Mapping[str, Any] | None = None,
     user_settings: Mapping[str, Any] | None = None,
+    schema_fingerprint: str | None = None,
 ) -> Flask:
     """The Flask app serving `modules` (generated collection modules: `COLLECTION`, `blueprint`).
 
@@ -77,13 +79,25 @@ def build_app(
     app = Flask(import_name)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_payload_size
     registry = Registry(module.COLLECTION for module in modules)
-    app.extensions["dxgen"] = Runtime(settings, registry, make_engine(settings))
+    app.extensions["dxgen"] = Runtime(
+        settings, registry, make_engine(settings), schema_fingerprint
+    )
+    _register_errors(app)
+    app.before_request(_check_query_string)
+    _install_extensions(app)
     for module in modules:
         app.register_blueprint(module.blueprint)
     _register_fallbacks(app)
-    _register_errors(app)
-    app.before_request(_check_query_string)
     return app
+
+
+def _install_extensions(app: Flask) -> None:
+    """The app-wide layers, in Directus's middleware order: CORS (preflights answered first),
+    rate limiting, authentication; then the system routes. Each module's `install(app)` adds
+    its before-request hooks, blueprints and CLI commands."""
+    from dxgen.runtime import commands
+
+    commands.install(app)
 
 
 def _register_fallbacks(app: Flask) -> None:

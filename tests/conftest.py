@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from dxgen.introspect import introspect
 from dxgen.plan import plan
 from dxgen.render import render
 from tests.services import BACKENDS, fresh_database
+
+# Generated apps refuse to start without SECRET outside development; tests sign with this one.
+os.environ.setdefault("SECRET", "dxgen-test-secret-0123456789abcdef0123456789")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "blog"
