@@ -50,10 +50,26 @@ class ForbiddenError(DirectusError):
             super().__init__("You don't have permission to access this.")
 
     @classmethod
-    def collection(cls, name: str) -> ForbiddenError:
+    def collection(cls, name: str, path: tuple[str, ...] = ()) -> ForbiddenError:
+        where = "root" if not path else f'"{".".join(path)}"'
         return cls(
             f'You don\'t have permission to access collection "{name}" or it does not exist. '
-            "Queried in root."
+            f"Queried in {where}."
+        )
+
+    @classmethod
+    def action(cls, action: str, collection: str) -> ForbiddenError:
+        return cls(
+            f'You don\'t have permission to perform "{action}" for collection "{collection}" '
+            "or it does not exist."
+        )
+
+    @classmethod
+    def payload_fields(cls, action: str, collection: str, names: list[str]) -> ForbiddenError:
+        listed = ", ".join(f'"{name}"' for name in names)
+        return cls(
+            f'You don\'t have permissions to perform "{action}" for the field(s) {listed} '
+            f'in collection "{collection}".'
         )
 
     @classmethod

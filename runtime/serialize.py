@@ -92,6 +92,8 @@ def _csv(value: Any) -> list[str]:
     return text.split(",") if text else []
 
 
+CONCEALED = "**********"
+
 _BY_TYPE: dict[str, Serializer] = {
     "integer": _integer,
     "bigInteger": _big_integer,
@@ -105,7 +107,7 @@ _BY_TYPE: dict[str, Serializer] = {
     "uuid": _text,
     "string": _text,
     "text": _text,
-    "hash": _text,
+    "hash": lambda _value: CONCEALED,  # password hashes and tokens never leave the server
     "binary": _binary,
     "csv": _csv,
 }
