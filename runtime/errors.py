@@ -208,6 +208,51 @@ class ContentTooLargeError(DirectusError):
         super().__init__("Uploaded content is too large.")
 
 
+class _FixedError(DirectusError):
+    """An error whose message never varies (Directus's auth errors)."""
+
+    message_text = ""
+
+    def __init__(self) -> None:
+        super().__init__(self.message_text)
+
+
+class InvalidCredentialsError(_FixedError):
+    status = 401
+    code = "INVALID_CREDENTIALS"
+    message_text = "Invalid user credentials."
+
+
+class TokenExpiredError(_FixedError):
+    status = 401
+    code = "TOKEN_EXPIRED"
+    message_text = "Token expired."
+
+
+class UserSuspendedError(_FixedError):
+    status = 401
+    code = "USER_SUSPENDED"
+    message_text = "User suspended."
+
+
+class InvalidOtpError(_FixedError):
+    status = 401
+    code = "INVALID_OTP"
+    message_text = "Invalid user OTP."
+
+
+class InvalidTokenError(_FixedError):
+    status = 403
+    code = "INVALID_TOKEN"
+    message_text = "Invalid token."
+
+
+class InvalidProviderError(_FixedError):
+    status = 403
+    code = "INVALID_PROVIDER"
+    message_text = "Invalid provider."
+
+
 def envelope(error: DirectusError) -> dict[str, Any]:
     """The response body for `error`."""
     errors = error.errors if isinstance(error, ErrorGroup) else [error]
