@@ -95,9 +95,11 @@ def _install_extensions(app: Flask) -> None:
     """The app-wide layers, in Directus's middleware order: CORS (preflights answered first),
     rate limiting, authentication; then the system routes. Each module's `install(app)` adds
     its before-request hooks, blueprints and CLI commands."""
-    from dxgen.runtime import commands
+    from dxgen.runtime import commands, schema_info, server
 
     commands.install(app)
+    server.install(app)
+    schema_info.install(app)
 
 
 def _register_fallbacks(app: Flask) -> None:
