@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import warnings as pywarnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from dxgen.schema import Collection, Column, ForeignKey, Schema
 
 SKIPPED_PREFIXES = ("dxgen_", "sqlite_")
 SKIPPED_NAMES = frozenset({"alembic_version"})
+MATERIALIZED = "materialized view"
 _JSON_CHECK = re.compile(r"json_valid\(\s*`?(\w+)`?\s*\)", re.IGNORECASE)
 
 
@@ -77,10 +79,12 @@ def read_schema(
 
 
 def _relation_names(inspector: Inspector, schema: str | None) -> dict[str, str]:
+    """Name -> kind; a materialized view is a view to the API (read-only) but is named as one in
+    the warnings, since refreshing it is the owner's business."""
     names = dict.fromkeys(inspector.get_table_names(schema), "table")
     names.update(dict.fromkeys(inspector.get_view_names(schema), "view"))
     if inspector.dialect.name == "postgresql":
-        names.update(dict.fromkeys(inspector.get_materialized_view_names(schema), "view"))
+        names.update(dict.fromkeys(inspector.get_materialized_view_names(schema), MATERIALIZED))
     return names
 
 
@@ -92,13 +96,17 @@ def _read_collection(
     schema: str | None,
     warnings: list[str],
 ) -> Collection:
-    raw_columns = inspector.get_columns(name, schema)
+    shown_kind, kind = kind, "view" if kind == MATERIALIZED else kind
+    with pywarnings.catch_warnings():  # "did not recognize type": reported below, as data
+        pywarnings.simplefilter("ignore", sa.exc.SAWarning)
+        raw_columns = inspector.get_columns(name, schema)
+    _fill_mysql_defaults(conn, name, schema, raw_columns)
     pk = tuple(inspector.get_pk_constraint(name, schema).get("constrained_columns") or ())
     foreign_keys: tuple[ForeignKey, ...] = ()
     unique: set[str] = set(pk) if len(pk) == 1 else set()
     if kind == "table":
-        foreign_keys = _foreign_keys(inspector, name, schema)
-        unique |= _unique_columns(inspector, name, schema)
+        foreign_keys = _foreign_keys(conn, inspector, name, schema)
+        unique |= _unique_columns(conn, inspector, name, schema)
     declared = _declared_types(conn, inspector, name, schema, raw_columns)
     json_columns = _mariadb_json_columns(conn, name, schema, kind)
     columns = tuple(
@@ -106,7 +114,7 @@ def _read_collection(
         for info in raw_columns
     )
     if kind == "view":
-        warnings.append(f"{name}: view served as a read-only collection")
+        warnings.append(f"{name}: {shown_kind} served as a read-only collection")
     elif not pk:
         warnings.append(f"{name}: no primary key; served read-only and list-only")
     return Collection(
@@ -186,40 +194,149 @@ def _declared_types(
         rows = conn.exec_driver_sql(f"PRAGMA table_info({quoted})").fetchall()
         return {row[1]: str(row[2] or "") for row in rows}
     result = {}
+    unknown = []
     for info in raw_columns:
+        if isinstance(info["type"], sa.types.NullType):
+            unknown.append(info["name"])
+            continue
         try:
             result[info["name"]] = info["type"].compile(dialect=conn.dialect)
         except Exception:  # an unknown type may not compile; its name is enough
             result[info["name"]] = type(info["type"]).__name__
+    if unknown:
+        result.update(_catalog_type_names(conn, table, schema, unknown))
     return result
 
 
-def _foreign_keys(inspector: Inspector, table: str, schema: str | None) -> tuple[ForeignKey, ...]:
+def _catalog_type_names(
+    conn: Connection, table: str, schema: str | None, columns: list[str]
+) -> dict[str, str]:
+    """The spelling of types SQLAlchemy does not know (`point`, `geometry`), from the catalog,
+    so that the warning and `sql_type` name the real type instead of "NullType"."""
+    found: dict[str, str] = {}
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            sa.text(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                "JOIN pg_class c ON c.oid = a.attrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relname = :table AND n.nspname = COALESCE(:schema, current_schema()) "
+                "AND a.attnum > 0 AND NOT a.attisdropped"
+            ),
+            {"table": table, "schema": schema},
+        )
+        found = {str(name): str(kind) for name, kind in rows}
+    elif conn.dialect.name in {"mysql", "mariadb"}:
+        found = {name: kind for name, (kind, _) in _mysql_catalog(conn, table, schema).items()}
+    return {name: found.get(name, "NullType") for name in columns}
+
+
+def _mysql_catalog(
+    conn: Connection, table: str, schema: str | None
+) -> dict[str, tuple[str, str | None]]:
+    """Column name -> (column type, default) as information_schema spells them."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT COLUMN_NAME, COLUMN_TYPE, COLUMN_DEFAULT FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND TABLE_NAME = :table"
+        ),
+        {"table": table, "schema": schema},
+    )
+    return {str(name): (str(kind), default) for name, kind, default in rows}
+
+
+def _fill_mysql_defaults(
+    conn: Connection, table: str, schema: str | None, raw_columns: list[dict[str, Any]]
+) -> None:
+    """SQLAlchemy's parser drops some MySQL defaults (`BIT(1) DEFAULT b'0'`), which would make a
+    column with a default look required; information_schema has them. MariaDB spells "no
+    default" of a nullable column as the text `NULL`."""
+    if conn.dialect.name not in {"mysql", "mariadb"}:
+        return
+    missing = [info for info in raw_columns if info.get("default") is None]
+    if not missing:
+        return
+    catalog = _mysql_catalog(conn, table, schema)
+    for info in missing:
+        default = catalog.get(info["name"], ("", None))[1]
+        if default is not None and default.upper() != "NULL":
+            info["default"] = default
+
+
+def _foreign_keys(
+    conn: Connection, inspector: Inspector, table: str, schema: str | None
+) -> tuple[ForeignKey, ...]:
     keys = []
+    sqlite_actions = _sqlite_on_delete(conn, table)
     for fk in inspector.get_foreign_keys(table, schema):
         if not fk.get("referred_table"):
             continue
+        on_delete = (fk.get("options") or {}).get("ondelete")
+        columns = tuple(fk["constrained_columns"])
+        on_delete = on_delete or sqlite_actions.get((columns, fk["referred_table"]))
         keys.append(
             ForeignKey(
-                columns=tuple(fk["constrained_columns"]),
+                columns=columns,
                 referred_table=fk["referred_table"],
                 referred_columns=tuple(fk["referred_columns"]),
                 name=fk.get("name"),
-                on_delete=(fk.get("options") or {}).get("ondelete"),
+                on_delete=on_delete,
             )
         )
     return tuple(sorted(keys, key=lambda k: (k.columns, k.referred_table)))
 
 
-def _unique_columns(inspector: Inspector, table: str, schema: str | None) -> set[str]:
+def _sqlite_on_delete(conn: Connection, table: str) -> dict[tuple[tuple[str, ...], str], str]:
+    """(columns, referred table) -> ON DELETE action. SQLAlchemy reads actions from the CREATE
+    TABLE text and misses them on inline `REFERENCES p(id) ON DELETE CASCADE`; the pragma has
+    them for every form."""
+    if conn.dialect.name != "sqlite":
+        return {}
+    quoted = conn.dialect.identifier_preparer.quote(table)
+    rows = conn.exec_driver_sql(f"PRAGMA foreign_key_list({quoted})").fetchall()
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:  # id, seq, table, from, to, on_update, on_delete, match
+        grouped.setdefault(row[0], []).append(row)
+    actions = {}
+    for parts in grouped.values():
+        parts.sort(key=lambda row: row[1])
+        action = str(parts[0][6] or "").upper()
+        if action and action != "NO ACTION":
+            actions[(tuple(str(row[3]) for row in parts), str(parts[0][2]))] = action
+    return actions
+
+
+def _unique_columns(
+    conn: Connection, inspector: Inspector, table: str, schema: str | None
+) -> set[str]:
+    """Columns unique on their own. A partial unique index (`WHERE …`) does not count."""
+    if conn.dialect.name == "sqlite":
+        return _sqlite_unique_columns(conn, table)
     single = set()
     for constraint in inspector.get_unique_constraints(table, schema):
         if len(constraint["column_names"]) == 1:
             single.add(constraint["column_names"][0])
     for index in inspector.get_indexes(table, schema):
         names = [n for n in index.get("column_names") or () if n]
-        if index.get("unique") and len(names) == 1:
+        options = index.get("dialect_options") or {}
+        partial = any(key.endswith("_where") and value for key, value in options.items())
+        if index.get("unique") and len(names) == 1 and not partial:
             single.add(names[0])
+    return single
+
+
+def _sqlite_unique_columns(conn: Connection, table: str) -> set[str]:
+    """SQLite's own index list: SQLAlchemy parses the CREATE TABLE text for unique constraints
+    and misses inline ones after a parenthesised type (`slug VARCHAR(10) NOT NULL UNIQUE`);
+    `PRAGMA index_list` has every unique constraint and unique index, with a partial flag."""
+    quote = conn.dialect.identifier_preparer.quote
+    single = set()
+    for index in conn.exec_driver_sql(f"PRAGMA index_list({quote(table)})").mappings():
+        if not index["unique"] or index["partial"]:
+            continue
+        info = conn.exec_driver_sql(f"PRAGMA index_info({quote(index['name'])})").fetchall()
+        if len(info) == 1 and info[0][2] is not None:
+            single.add(str(info[0][2]))
     return single
 
 

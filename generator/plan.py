@@ -257,6 +257,7 @@ def plan(schema: Schema, package: str = "app") -> AppPlan:
             FilePlan("requirements.txt", "requirements.txt.jinja", GENERATED),
             FilePlan(".env.example", "env.example.jinja", GENERATED),
             FilePlan("README.md", "README.md.jinja", GENERATED),
+            FilePlan("gunicorn.conf.py", "gunicorn.conf.py.jinja", GENERATED),
             FilePlan("tests/__init__.py", "tests/__init__.py.jinja", GENERATED),
             FilePlan("tests/test_smoke.py", "tests/test_smoke.py.jinja", GENERATED),
             FilePlan(".dxgen/schema.json", "schema.json.jinja", GENERATED),

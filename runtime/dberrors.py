@@ -3,6 +3,10 @@
 The payload checks catch most problems before SQL runs; these are what only the database can
 know (a duplicate, a missing parent row) or what slipped past (a constraint dxgen did not see).
 Anything unrecognised stays unrecognised: the caller answers 500 without details.
+
+Two kinds are not the client's doing and answer 503 SERVICE_UNAVAILABLE: the database being
+unreachable (`unavailable`), and a deadlock or serialization failure that persisted through the
+retries of `db.run_in_transaction` (`is_transient_conflict`) — both are worth retrying later.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from sqlalchemy import exc
 
 from dxgen.runtime.errors import (
     DirectusError,
+    FailedValidationError,
     InvalidForeignKeyError,
+    InvalidPayloadError,
     NotNullViolationError,
     RecordNotUniqueError,
     ServiceUnavailableError,
@@ -29,12 +35,56 @@ _MY_FK = re.compile(r"FOREIGN KEY \(`([^`]+)`\)")
 _MY_DUPLICATE = re.compile(r"Duplicate entry '(.*)' for key '([^']+)'")
 
 
+_PG_CONFLICTS = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+_MY_CONFLICTS = frozenset({1205, 1213})  # lock wait timeout, deadlock
+_MY_CONNECTION = frozenset({2002, 2003, 2006, 2013})
+CONFLICT_REASON = "Transaction conflict with concurrent writes; try again"
+
+
+def is_transient_conflict(error: exc.DBAPIError) -> bool:
+    """A deadlock or serialization failure: the database rolled the transaction back, and the
+    same transaction run again will most likely succeed."""
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in _PG_CONFLICTS:
+        return True
+    args = getattr(orig, "args", ())
+    return type(orig).__module__.startswith("pymysql") and bool(args) and args[0] in _MY_CONFLICTS
+
+
+def unavailable(error: Exception) -> ServiceUnavailableError | None:
+    """The 503 for an error that means the database cannot be reached (down, restarting, the
+    pool exhausted), or None when `error` is about something else."""
+    if isinstance(error, exc.TimeoutError):  # the pool: every connection busy for DB_POOL_TIMEOUT
+        return ServiceUnavailableError("database", "No database connection available in time")
+    if isinstance(error, exc.DisconnectionError):
+        return ServiceUnavailableError("database", "Database connection lost")
+    if not isinstance(error, exc.DBAPIError):
+        return None
+    if error.connection_invalidated or isinstance(error, exc.InterfaceError):
+        return ServiceUnavailableError("database", "Database connection lost")
+    if isinstance(error, exc.OperationalError) and _is_connection_failure(error.orig):
+        return ServiceUnavailableError("database", "Database connection lost")
+    return None
+
+
+def _is_connection_failure(orig: Any) -> bool:
+    code = getattr(orig, "sqlstate", None)
+    if code is not None or type(orig).__module__.startswith("psycopg"):
+        # psycopg reports a failed connect without a SQLSTATE
+        return code is None or code.startswith(("08", "53", "57P"))
+    args = getattr(orig, "args", ())
+    return bool(args) and args[0] in _MY_CONNECTION
+
+
 def translate(
     error: exc.DBAPIError, collection: str, payload: dict[str, Any] | None = None
 ) -> DirectusError | None:
     """The Directus error for `error`, or None if it is not one the client caused."""
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return ServiceUnavailableError("database", "Database connection lost")
+    down = unavailable(error)
+    if down is not None:
+        return down
+    if is_transient_conflict(error):
+        return ServiceUnavailableError("database", CONFLICT_REASON)
     orig = error.orig
     module = type(orig).__module__
     payload = payload or {}
@@ -87,8 +137,8 @@ def _postgres(orig: Any, collection: str, payload: dict[str, Any]) -> DirectusEr
     if code == "22003":
         field = _single(payload)
         return ValueOutOfRangeError(collection, field, payload.get(field or ""))
-    if code and code.startswith(("08", "57P")):
-        return ServiceUnavailableError("database", "Database connection lost")
+    if code in ("22P02", "22007", "22008", "22023"):  # invalid text/datetime/parameter value
+        return _invalid_value(collection, payload)
     return None
 
 
@@ -112,6 +162,15 @@ def _mysql(orig: Any, collection: str, payload: dict[str, Any]) -> DirectusError
         return ValueTooLongError(collection, column, payload.get(column or ""))
     if code in (1264, 1690):
         return ValueOutOfRangeError(collection, column, payload.get(column or ""))
-    if code in (2002, 2003, 2006, 2013):
-        return ServiceUnavailableError("database", "Database connection lost")
+    if code in (1292, 1366, 1416):  # incorrect value / cannot convert (e.g. text into geometry)
+        return _invalid_value(collection, payload)
     return None
+
+
+def _invalid_value(collection: str, payload: dict[str, Any]) -> DirectusError:
+    """A value the database could not parse for its column type (a type dxgen serves as a
+    string, such as a range or a point): the client's mistake, so 400, not 500."""
+    field = _single(payload)
+    if field is None:
+        return InvalidPayloadError(f'A value has an invalid format for collection "{collection}"')
+    return FailedValidationError(field, "type", "Value has an invalid format for this field.")

@@ -16,6 +16,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
 from dxgen.runtime import payload as payloads
+from dxgen.runtime.db import run_in_transaction
 from dxgen.runtime.dberrors import translate
 from dxgen.runtime.errors import (
     DirectusError,
@@ -248,8 +249,7 @@ class ItemsService:
         the row being written (`self._current`) to name the field and value."""
         self._current: dict[str, Any] = {}
         try:
-            with self.engine.begin() as conn:
-                return work(conn)
+            return run_in_transaction(self.engine, work)  # retries deadlocks, then answers 503
         except exc.DBAPIError as error:
             translated = translate(error, self.collection.name, self._current)
             if translated is None:

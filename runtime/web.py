@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from dxgen.runtime.config import Settings
 from dxgen.runtime.db import make_engine
+from dxgen.runtime.dberrors import unavailable
 from dxgen.runtime.errors import (
     DirectusError,
     ForbiddenError,
@@ -140,6 +141,10 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
+        down = unavailable(error)  # the database is unreachable: 503, and no stack trace
+        if down is not None:
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+            return error_response(down)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(InternalError())
 

@@ -1,4 +1,5 @@
-"""MySQL and MariaDB: `tinyint(1)` booleans, unsigned ranges, `timestamp` as a UTC timestamp."""
+"""MySQL and MariaDB: `tinyint(1)` and `bit(1)` booleans, unsigned ranges, `timestamp` as a UTC
+timestamp."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ _SIGNED = {
 def map_type(sa_type: TypeEngine, declared: str) -> MappedType | None:
     if isinstance(sa_type, my.TINYINT) and getattr(sa_type, "display_width", None) == 1:
         return MappedType("boolean")
+    if isinstance(sa_type, my.BIT):
+        return _bit(sa_type.length or 1)
     for cls, (low, high) in _SIGNED.items():
         if type(sa_type) is cls:
             if getattr(sa_type, "unsigned", False):
@@ -38,3 +41,11 @@ def map_type(sa_type: TypeEngine, declared: str) -> MappedType | None:
     if isinstance(sa_type, my.TINYTEXT | my.MEDIUMTEXT | my.LONGTEXT):
         return MappedType("text")
     return None
+
+
+def _bit(width: int) -> MappedType:
+    """`BIT(1)` is the other common boolean; a wider `BIT(n)` is an unsigned n-bit integer (the
+    runtime reads BIT values as integers, see `dxgen.runtime.db`)."""
+    if width == 1:
+        return MappedType("boolean")
+    return integer((0, 2**width - 1), "bigInteger" if width > 31 else "integer")
