@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dxgen import __version__
+from dxgen.customize import Customization, Served
 from dxgen.naming import class_name, unique_identifiers
 from dxgen.schema import Collection, Column, Relation, Schema
 
@@ -88,6 +89,7 @@ class RelationPlan:
 @dataclass(frozen=True)
 class CollectionPlan:
     name: str
+    table: str  # the database's name; `name` is the API's (they differ when dxgen.toml renames)
     ident: str
     class_name: str
     kind: str
@@ -102,6 +104,7 @@ class CollectionPlan:
     relations: tuple[RelationPlan, ...]
     relation_classes: tuple[str, ...]
     key_hint: str
+    options: tuple[tuple[str, str], ...] = ()  # more Collection(...) keywords (dxgen.toml limits)
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ def _field_plan(column: Column) -> FieldPlan:
     return FieldPlan(column.name, column.type, tuple(args))
 
 
-def _column_plan(column: Column) -> ColumnPlan:
+def _column_plan(column: Column, db_name: str) -> ColumnPlan:
     type_name = _SQL_TYPES.get(column.type, "String")
     type_args = ""
     if column.type == "decimal" and column.precision is not None:
@@ -169,7 +172,9 @@ def _column_plan(column: Column) -> ColumnPlan:
         args.append(("autoincrement", _python(column.autoincrement)))
     if not column.nullable and not column.primary_key:
         args.append(("nullable", "False"))
-    return ColumnPlan(column.name, f"types.{type_name}({type_args})", tuple(args))
+    if db_name != column.name:  # renamed in dxgen.toml: the key is the API name
+        args.append(("key", _python(column.name)))
+    return ColumnPlan(db_name, f"types.{type_name}({type_args})", tuple(args))
 
 
 def _relation_plan(relation: Relation) -> RelationPlan:
@@ -185,7 +190,8 @@ def _relation_plan(relation: Relation) -> RelationPlan:
     return RelationPlan(cls, relation.field, tuple(args))
 
 
-def _collection_plan(collection: Collection, ident: str, schema: Schema) -> CollectionPlan:
+def _collection_plan(collection: Collection, ident: str, served: Served) -> CollectionPlan:
+    schema = served.schema
     relations = tuple(_relation_plan(r) for r in schema.relations_of(collection.name))
     classes = tuple(sorted({r.cls for r in relations}))
     key_hint = ",".join(f"<{name}>" for name in collection.primary_key)
@@ -199,31 +205,42 @@ def _collection_plan(collection: Collection, ident: str, schema: Schema) -> Coll
             "Composite key: the key values joined by commas, in key order, make an item URL:\n"
             f"/items/{collection.name}/{key_hint}"
         )
+    custom = served.of(collection.name)
+    if custom.read_only and not collection.readonly:
+        note = "Read-only (dxgen.toml): writes answer 403 FORBIDDEN."
+    limits = (("limit_default", custom.limit_default), ("limit_max", custom.limit_max))
     return CollectionPlan(
         name=collection.name,
+        table=served.table(collection.name),
         ident=ident,
         class_name=class_name(collection.name),
         kind=collection.kind,
-        readonly=collection.readonly,
+        readonly=collection.readonly or custom.read_only,
         primary_key=collection.primary_key,
         primary_key_source=_python(collection.primary_key) if collection.primary_key else "()",
         note=note,
         comment=collection.comment,
         schema=collection.schema,
         fields=tuple(_field_plan(c) for c in collection.columns),
-        columns=tuple(_column_plan(c) for c in collection.columns),
+        columns=tuple(
+            _column_plan(c, served.column(collection.name, c.name)) for c in collection.columns
+        ),
         relations=relations,
         relation_classes=classes,
         key_hint=key_hint,
+        options=tuple((key, _python(value)) for key, value in limits if value is not None),
     )
 
 
-def plan(schema: Schema, package: str = "app") -> AppPlan:
-    """Everything to render for `schema`, with the files in a stable order."""
-    identifiers = unique_identifiers(c.name for c in schema.collections)
+def plan(schema: Schema, package: str = "app", custom: Customization | None = None) -> AppPlan:
+    """Everything to render for `schema` as `custom` (dxgen.toml) shapes it, files in a stable
+    order. Module names follow the tables, so renaming a collection never moves a file."""
+    served = (custom or Customization()).apply(schema)
+    by_table = unique_identifiers(served.tables.values())
+    identifiers = {name: by_table[table] for name, table in served.tables.items()}
     collections = tuple(
-        _collection_plan(c, identifiers[c.name], schema)
-        for c in sorted(schema.collections, key=lambda c: identifiers[c.name])
+        _collection_plan(c, identifiers[c.name], served)
+        for c in sorted(served.schema.collections, key=lambda c: identifiers[c.name])
     )
     files: list[FilePlan] = [
         FilePlan(f"{package}/__init__.py", "app/__init__.py.jinja", GENERATED),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 
+from dxgen.customize import Customization
 from dxgen.plan import AppPlan, FilePlan, plan
 from dxgen.schema import Schema
 
@@ -38,14 +39,23 @@ def render(schema: Schema, package: str = "app") -> dict[str, str]:
     return render_plan(schema, package)[1]
 
 
-def render_plan(schema: Schema, package: str = "app") -> tuple[AppPlan, dict[str, str]]:
-    """The plan (who owns which file) and the rendered files, from one planning pass."""
-    app_plan = plan(schema, package)
+def render_plan(
+    schema: Schema,
+    package: str = "app",
+    *,
+    custom: Customization | None = None,
+    fingerprint: str | None = None,
+) -> tuple[AppPlan, dict[str, str]]:
+    """The plan (who owns which file) and the rendered files, from one planning pass.
+    `fingerprint` is the database's catalog fingerprint (`dxgen.runtime.drift`) the app records
+    to notice a drifted database; `custom` is the app's dxgen.toml."""
+    app_plan = plan(schema, package, custom)
     env = environment()
-    return app_plan, {f.path: _render_file(env, app_plan, schema, f) for f in app_plan.files}
+    shared = {"app": app_plan, "schema_json": schema.to_json(), "fingerprint": fingerprint}
+    return app_plan, {f.path: _render_file(env, shared, f) for f in app_plan.files}
 
 
-def _render_file(env: jinja2.Environment, app: AppPlan, schema: Schema, file: FilePlan) -> str:
+def _render_file(env: jinja2.Environment, shared: dict[str, object], file: FilePlan) -> str:
     template = env.get_template(file.template)
-    text = template.render(app=app, schema_json=schema.to_json(), file=file, **file.context)
+    text = template.render(file=file, **shared, **file.context)
     return text.rstrip("\n") + "\n"

@@ -86,6 +86,8 @@ class Collection:
     relations: tuple[Relation, ...] = ()
     readonly: bool = False
     note: str | None = None
+    limit_default: int | None = None  # per-collection QUERY_LIMIT_DEFAULT (dxgen.toml)
+    limit_max: int | None = None  # per-collection QUERY_LIMIT_MAX (dxgen.toml)
     _index: dict[str, Field] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -114,6 +116,12 @@ class Collection:
 
     def column(self, name: str, table: sa.FromClause | None = None) -> sa.ColumnElement:
         return (self.table if table is None else table).c[name]
+
+    def column_name(self, name: str) -> str:
+        """The database column behind field `name`. Field names are the API's: a column renamed
+        in dxgen.toml is declared with the API name as its key (`sa.Column("col", key="api")`),
+        so `table.c[name]` and the statements built from it need no translation."""
+        return self.table.c[name].name
 
 
 class Registry(Mapping[str, Collection]):
