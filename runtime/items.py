@@ -16,10 +16,12 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
 from dxgen.runtime import payload as payloads
+from dxgen.runtime import validation
 from dxgen.runtime.db import run_in_transaction
 from dxgen.runtime.dberrors import translate
 from dxgen.runtime.errors import (
     DirectusError,
+    ErrorGroup,
     ForbiddenError,
     InvalidForeignKeyError,
     InvalidPayloadError,
@@ -27,13 +29,14 @@ from dxgen.runtime.errors import (
 )
 from dxgen.runtime.hooks import NO_HOOKS, HookContext, Hooks
 from dxgen.runtime.model import Collection
+from dxgen.runtime.permissions import Rule
 from dxgen.runtime.query.aggregate import read_aggregate
 from dxgen.runtime.query.context import Context, Joins
 from dxgen.runtime.query.fields import Item, Node, build_tree
-from dxgen.runtime.query.filters import compile_filter, search_condition
+from dxgen.runtime.query.filters import compile_filter, row_condition, search_condition
 from dxgen.runtime.query.parse import Query
 from dxgen.runtime.query.reader import Page, order_clauses, read_rows, stream_rows
-from dxgen.runtime.query.values import coerce
+from dxgen.runtime.query.values import coerce, resolve_variable
 from dxgen.runtime.serialize import serializer_for
 
 Key = tuple[Any, ...]
@@ -74,11 +77,16 @@ class ItemsService:
     # -- reading ---------------------------------------------------------------------------
 
     def _where(self, joins: Joins, query: Query) -> sa.ColumnElement[bool]:
-        where = compile_filter(self.ctx, joins, query.filter)
+        where = sa.and_(self._readable(joins.root), compile_filter(self.ctx, joins, query.filter))
         if query.search:
             search = search_condition(self.ctx, self.collection, joins.root, query.search)
             where = sa.and_(where, search)
         return where
+
+    def _readable(self, table: sa.FromClause) -> sa.ColumnElement[bool]:
+        """The caller's read filter on the root rows (403 when reading is not granted)."""
+        allowed = row_condition(self.ctx, self.collection, table)
+        return sa.true() if allowed is None else allowed
 
     def _tree(self, query: Query) -> Node:
         return build_tree(self.ctx, self.collection, query.fields, query.deep, query.backlink)
@@ -125,8 +133,9 @@ class ItemsService:
         meta: dict[str, int] = {}
         table = self.collection.table
         for kind in query.meta:
-            if kind == "total_count":
+            if kind == "total_count":  # all the rows the caller may read
                 statement = sa.select(sa.func.count()).select_from(table)
+                statement = statement.where(self._readable(table))
             else:
                 joins = Joins(self.ctx, self.collection, table)
                 where = self._where(joins, query)
@@ -150,7 +159,11 @@ class ItemsService:
         hidden = self._expose_keys(node)
         with self.engine.connect() as conn:
             joins = Joins(self.ctx, self.collection, self.collection.table)
-            where = sa.and_(self._key_filter(keys), compile_filter(self.ctx, joins, query.filter))
+            where = sa.and_(
+                self._key_filter(keys),
+                self._readable(joins.root),
+                compile_filter(self.ctx, joins, query.filter),
+            )
             rows = read_rows(conn, self.ctx, node, where, joins, None, Page(None))
         by_key = {self._key_of(row, hidden): row for row in rows}
         ordered = [by_key[k] for k in (self._normal_key(k) for k in keys) if k in by_key]
@@ -240,6 +253,56 @@ class ItemsService:
         if self.collection.readonly:
             raise ForbiddenError()
 
+    # -- permissions on writes ---------------------------------------------------------------
+
+    def _write_rule(self, action: str) -> Rule | None:
+        """The caller's rule for a write (None: unrestricted); 403 when it is not granted."""
+        access = self.ctx.access
+        if access is None or access.admin:
+            return None
+        rule = access.rule(self.collection.name, action)
+        if rule is None:
+            raise ForbiddenError.action(action, self.collection.name)
+        return rule
+
+    def _permitted_payload(
+        self, rule: Rule | None, action: str, payload: Any, ignore: tuple[str, ...] = ()
+    ) -> Any:
+        """403 for fields outside the allow-list; then the presets under the payload (the
+        payload wins), with `$CURRENT_USER`-style variables resolved."""
+        if rule is None or not isinstance(payload, dict):
+            return payload
+        if rule.fields is not None:
+            denied = [k for k in payload if k not in rule.fields and k not in ignore]
+            if denied:
+                raise ForbiddenError.payload_fields(action, self.collection.name, denied)
+        if not rule.presets:
+            return payload
+        presets = {k: resolve_variable(v, self.ctx) for k, v in rule.presets.items()}
+        return {**presets, **payload}
+
+    def _validate_rule(self, rule: Rule | None, values: dict[str, Any], *, partial: bool) -> None:
+        if rule is None or not rule.validation:
+            return
+        errors = validation.validate(
+            self.ctx, self.collection, rule.validation, values, partial=partial
+        )
+        if errors:
+            raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+
+    def _check_targets(self, conn: Connection, keys: list[Key], action: str) -> None:
+        """Every target row must exist and match the caller's filter for `action`; otherwise
+        the whole write is refused with the plain 403 (nothing is revealed about which)."""
+        if not self.ctx.restricted or not keys:
+            return
+        table = self.collection.table
+        condition = row_condition(self.ctx, self.collection, table, action)
+        statement = sa.select(sa.func.count()).select_from(table).where(self._key_filter(keys))
+        if condition is not None:
+            statement = statement.where(condition)
+        if conn.execute(statement).scalar_one() != len(set(keys)):
+            raise ForbiddenError()
+
     def _check_batch(self, count: int) -> None:
         if self.max_batch is not None and count > self.max_batch:
             raise InvalidPayloadError(f"Exceeded max batch mutation limit of {self.max_batch}")
@@ -279,10 +342,14 @@ class ItemsService:
         """Insert all or nothing; returns the new keys in input order."""
         self._check_writable()
         self._check_batch(len(items))
+        rule = self._write_rule("create")
         rows = []
         for item in items:
             item = self.hooks.filter("before_create", item, self.hook_context)
-            rows.append(payloads.validate(self.collection, item, creating=True))
+            item = self._permitted_payload(rule, "create", item)
+            row = payloads.validate(self.collection, item, creating=True)
+            self._validate_rule(rule, row, partial=False)
+            rows.append(row)
 
         def work(conn: Connection) -> list[Key]:
             return [self._insert(conn, row) for row in rows]
@@ -308,10 +375,13 @@ class ItemsService:
         self._check_writable()
         self._check_batch(len(keys))
         data = self.hooks.filter("before_update", data, keys, self.hook_context)
-        values = self._update_values(data)
+        rule = self._write_rule("update")
+        values = self._update_values(self._permitted_payload(rule, "update", data))
+        self._validate_rule(rule, values, partial=True)
 
         def work(conn: Connection) -> list[Key]:
             self._current = values
+            self._check_targets(conn, keys, "update")
             if values and keys:
                 statement = sa.update(self.collection.table).where(self._key_filter(keys))
                 conn.execute(statement.values(**_bind(self.collection.table, values)))
@@ -331,15 +401,20 @@ class ItemsService:
         """`[{"id":1,…},{"id":2,…}]`: each item updated by its own key, in one transaction."""
         self._check_writable()
         self._check_batch(len(items))
+        rule = self._write_rule("update")
         plan = []
         for item in items:
             key = self.key_from_item(item)
             if key is None:
                 raise InvalidPayloadError("Item in update misses primary key")
             data = self.hooks.filter("before_update", dict(item), [key], self.hook_context)
-            plan.append((key, self._update_values(data)))
+            data = self._permitted_payload(rule, "update", data, ignore=self.collection.primary_key)
+            values = self._update_values(data)
+            self._validate_rule(rule, values, partial=True)
+            plan.append((key, values))
 
         def work(conn: Connection) -> list[Key]:
+            self._check_targets(conn, [key for key, _ in plan], "update")
             for key, values in plan:
                 self._current = values
                 if values:
@@ -376,9 +451,11 @@ class ItemsService:
     def delete_keys(self, keys: list[Key]) -> None:
         self._check_writable()
         self._check_batch(len(keys))
+        self._write_rule("delete")
         self.hooks.notify("before_delete", keys, self.hook_context)
 
         def work(conn: Connection) -> None:
+            self._check_targets(conn, keys, "delete")
             if keys:
                 conn.execute(sa.delete(self.collection.table).where(self._key_filter(keys)))
 

@@ -105,6 +105,7 @@ def _field(collection: Collection, name: str, operation: str) -> Field:
 
 def _add_group(plan: _Plan, ctx: Context, collection: Collection, table: Any, name: str) -> Any:
     call = split_call(name)
+    ctx.check_field(collection, call[1] if call else name)
     if call:
         function, argument = call
         spec = collection.get(argument)
@@ -138,6 +139,7 @@ def _add_aggregate(
         plan.add(expr, lambda v, out: out.__setitem__("count", _count(v)))
         plan.sortable["count"] = expr
         return
+    ctx.check_field(collection, name)
     spec = _field(collection, name, operation)
     expr = _sql(operation, table.c[name], ctx.dialect)
     serialize = _result_serializer(operation, spec)

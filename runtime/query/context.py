@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from dxgen.runtime.errors import ForbiddenError
 from dxgen.runtime.model import Collection, ManyToOne, Registry
+from dxgen.runtime.permissions import Access, Rule
 
 
 @dataclass
@@ -22,6 +24,38 @@ class Context:
     role: str | None = None
     max_depth: int = 10
     default_limit: int = 100
+    # the caller's permissions; None = unrestricted (admins, internal calls, permission filters)
+    access: Access | None = None
+
+    @property
+    def restricted(self) -> bool:
+        return self.access is not None and not self.access.admin
+
+    def rule(
+        self, collection: Collection, action: str = "read", path: tuple[str, ...] = ()
+    ) -> Rule | None:
+        """The caller's rule for `action` on `collection` (None: unrestricted); 403 when the
+        action is not granted at all."""
+        if self.access is None or self.access.admin:
+            return None
+        rule = self.access.rule(collection.name, action)
+        if rule is None:
+            raise ForbiddenError.collection(collection.name, path)
+        return rule
+
+    def check_field(self, collection: Collection, name: str, path: tuple[str, ...] = ()) -> None:
+        """403 unless the caller may read `name` of `collection` (the field must exist too)."""
+        rule = self.rule(collection, "read", path)
+        if rule is not None and not rule.allows(name):
+            raise ForbiddenError.field(name, collection.name, path)
+
+    def may_read(self, collection: Collection, name: str | None = None) -> bool:
+        """Whether the caller may read `collection` (and its field `name`), without raising."""
+        if not self.restricted:
+            return True
+        assert self.access is not None
+        rule = self.access.rule(collection.name, "read")
+        return rule is not None and (name is None or rule.allows(name))
 
 
 OnExtra = Callable[[Collection, sa.FromClause], sa.ColumnElement[bool]]
@@ -68,5 +102,11 @@ class Joins:
         condition = alias.c[relation.related_field] == parent_table.c[relation.field]
         if on_extra is not None:
             condition = sa.and_(condition, on_extra(target, alias))
+        if self.ctx.restricted:  # rows the caller may not read join as missing (null)
+            from dxgen.runtime.query.filters import row_condition
+
+            allowed = row_condition(self.ctx, target, alias)
+            if allowed is not None:
+                condition = sa.and_(condition, allowed)
         self.from_clause = self.from_clause.outerjoin(alias, condition)
         return target, alias

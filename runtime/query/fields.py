@@ -70,6 +70,7 @@ class _Builder:
         path: tuple[str, ...],
         via: Relation | None,
     ) -> Node:
+        self.ctx.rule(collection, "read", path)  # 403 unless the caller may read it at all
         node = Node(
             collection, deep={k: v for k, v in deep.items() if k.startswith("_")}, path=path
         )
@@ -96,12 +97,25 @@ class _Builder:
         return grouped
 
     def _wildcard(self, collection: Collection, rest: str, via: Relation | None) -> list[str]:
+        """The fields `*` stands for: those the caller may read, and relations only into
+        collections the caller may read (a wildcard never turns into a 403)."""
+        visible = [name for name in collection.field_names if self._visible(collection, name)]
         if not rest:
-            return list(collection.field_names)
+            return visible
         skip = self._backlink_of(collection, via)
-        relational = [r.field for r in collection.relations if r.field != skip]
-        plain = [name for name in collection.field_names if name not in collection.relation_map]
+        relational = [
+            r.field for r in collection.relations if r.field != skip and r.field in visible
+        ]
+        plain = [name for name in visible if name not in collection.relation_map]
         return relational + plain
+
+    def _visible(self, collection: Collection, name: str) -> bool:
+        if not self.ctx.may_read(collection, name):
+            return False
+        relation = collection.relation_map.get(name)
+        if relation is None or relation.kind == "m2o":
+            return True
+        return self.ctx.may_read(self.ctx.registry[relation.related])
 
     def _backlink_of(self, collection: Collection, via: Relation | None) -> str | None:
         """The field of `collection` leading back over `via`, dropped when `backlink=false`."""
@@ -124,7 +138,9 @@ class _Builder:
     ) -> Item:
         call = split_call(key)
         if call:
+            self.ctx.check_field(collection, call[1], path)
             return self._function(collection, key, call, path)
+        self.ctx.check_field(collection, key, path)
         relation = collection.relation_map.get(key)
         if relation is None:
             if collection.get(key) is None:

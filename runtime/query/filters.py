@@ -8,6 +8,7 @@ or `NOT IN` (`_none`), so a filter never multiplies the rows it selects.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,7 +73,9 @@ class _Compiler:
         collection, table = self.joins.resolve(path)
         call = split_call(key)
         if call:
+            self.ctx.check_field(collection, call[1], path)
             return self.function(path, collection, table, call, value)
+        self.ctx.check_field(collection, key, path)
         relation = collection.relation_map.get(key)
         if relation is not None and relation.kind != "m2o":
             return self.one_to_many(path, collection, table, key, value)
@@ -179,6 +182,9 @@ class _Compiler:
         child_table = child.table.alias()
         child_joins = Joins(self.ctx, child, child_table)
         condition = compile_filter(self.ctx, child_joins, inner)
+        allowed = row_condition(self.ctx, child, child_table)
+        if allowed is not None:  # `_some`/`_none` only see the children the caller may read
+            condition = sa.and_(condition, allowed)
         fk = child_table.c[relation.related_field]
         subquery = (
             sa.select(fk).select_from(child_joins.from_clause).where(fk.is_not(None), condition)
@@ -204,14 +210,37 @@ def count_children(
 ) -> sa.ColumnElement[int]:
     """`count(o2m)`: a correlated count of the children of each row."""
     relation = collection.relation_map[alias]
-    child = ctx.registry[relation.related].table.alias()
+    target = ctx.registry[relation.related]
+    child = target.table.alias()
     key = table.c[collection.primary_key[0]]
-    return (
-        sa.select(sa.func.count())
-        .select_from(child)
-        .where(child.c[relation.related_field] == key)
-        .scalar_subquery()
-    )
+    condition = child.c[relation.related_field] == key
+    allowed = row_condition(ctx, target, child)
+    if allowed is not None:  # count only the children the caller may read
+        condition = sa.and_(condition, allowed)
+    return sa.select(sa.func.count()).select_from(child).where(condition).scalar_subquery()
+
+
+def row_condition(
+    ctx: Context, collection: Collection, table: sa.FromClause, action: str = "read"
+) -> sa.ColumnElement[bool] | None:
+    """The caller's row filter for `action` on `collection` as a condition on `table` (None: all
+    rows). 403 when the action is not granted. The filter is the role's, so it is compiled
+    without the caller's own restrictions; one that walks relations becomes an EXISTS over a
+    fresh alias, so it never adds joins to the statement it is put into."""
+    rule = ctx.rule(collection, action)
+    if rule is None or not rule.filter:
+        return None
+    trusted = dataclasses.replace(ctx, access=None)
+    joins = Joins(trusted, collection, table)
+    condition = compile_filter(trusted, joins, rule.filter)
+    if joins.from_clause is table:
+        return condition
+    alias = collection.table.alias()
+    joins = Joins(trusted, collection, alias)
+    condition = compile_filter(trusted, joins, rule.filter)
+    keys = collection.primary_key or tuple(f.name for f in collection.fields)
+    same_row = [alias.c[name] == table.c[name] for name in keys]
+    return sa.exists(sa.select(1).select_from(joins.from_clause).where(*same_row, condition))
 
 
 def search_condition(
@@ -222,6 +251,8 @@ def search_condition(
     clauses = []
     lowered = term.lower()
     for field in collection.fields:
+        if not ctx.may_read(collection, field.name):
+            continue  # searching a hidden field would reveal its content
         column = table.c[field.name]
         if field.type in ("string", "text"):
             clauses.append(ops.SQL["_icontains"](column, lowered))

@@ -17,7 +17,12 @@ from dxgen.runtime.errors import ForbiddenError, InvalidQueryError
 from dxgen.runtime.model import Collection
 from dxgen.runtime.query.context import Context, Joins
 from dxgen.runtime.query.fields import Item, Node
-from dxgen.runtime.query.filters import compile_filter, count_children, search_condition
+from dxgen.runtime.query.filters import (
+    compile_filter,
+    count_children,
+    row_condition,
+    search_condition,
+)
 from dxgen.runtime.query.functions import date_part, split_call
 from dxgen.runtime.serialize import function_value, serializer_for
 
@@ -150,12 +155,14 @@ def _sort_expression(ctx: Context, joins: Joins, name: str) -> sa.ColumnElement[
     path: tuple[str, ...] = ()
     for segment in relations:
         collection, _ = joins.resolve(path)
+        ctx.check_field(collection, segment, path)
         relation = collection.relation_map.get(segment)
         if relation is None or relation.kind != "m2o":
             raise ForbiddenError.field(segment, collection.name, path)
         path = (*path, segment)
     collection, table = joins.resolve(path)
     call = split_call(last)
+    ctx.check_field(collection, call[1] if call else last, path)
     if call and collection.get(call[1]) is not None:
         return date_part(call[0], table.c[call[1]], ctx.dialect)
     if collection.get(last) is None:
@@ -267,6 +274,9 @@ def _query_children(
     assemble = selection.add(node, table)
     deep = node.deep
     where = sa.and_(fk.in_(keys), compile_filter(ctx, joins, deep.get("_filter")))
+    allowed = row_condition(ctx, child, table)
+    if allowed is not None:  # children the caller may not read are left out
+        where = sa.and_(where, allowed)
     if deep.get("_search"):
         where = sa.and_(where, search_condition(ctx, child, table, str(deep["_search"])))
     sort = deep.get("_sort")
