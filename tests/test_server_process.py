@@ -10,7 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,39 +25,60 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("served")
-    url = f"sqlite:///{tmp / 'blog.db'}"
-    load_builder().build(url)
-    generate_app(url, tmp / "api", "app")
+@contextmanager
+def gunicorn(app_dir: Path, env: Mapping[str, str], workers: int = 2) -> Iterator[str]:
+    """Serve the generated app in `app_dir` with plain `gunicorn`, which reads the generated
+    gunicorn.conf.py (workers, bind from the environment); yields the base URL. The server's
+    output (access log included) goes to `app_dir/../gunicorn.log`."""
     port = _free_port()
-    env = {**os.environ, "DB_URL": url}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:create_app()"],
-        cwd=tmp / "api",
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    settings = {"WEB_CONCURRENCY": str(workers), "HOST": "127.0.0.1", "PORT": str(port)}
+    log_path = app_dir.parent / "gunicorn.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn"))],
+            cwd=app_dir,
+            env={**os.environ, **env, **settings},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{base}/items/tags?limit=1", timeout=5)
-                break
-            except OSError:  # refused, reset or timed out while gunicorn boots
-                if process.poll() is not None:
-                    raise RuntimeError(process.stdout.read().decode()) from None  # type: ignore[union-attr]
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not start in 60 s")
+        _wait_until_serving(base, process, log_path)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _wait_until_serving(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/items/tags?limit=1", timeout=5)
+            return
+        except urllib.error.HTTPError:  # an answer, even an error, means it is serving
+            return
+        except OSError:  # refused, reset or timed out while gunicorn boots
+            if process.poll() is not None:
+                raise RuntimeError(log_path.read_text()) from None
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start in 60 s")
+
+
+@pytest.fixture(scope="module")
+def served_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example app generated from a SQLite blog, in `<dir>/api`."""
+    tmp = tmp_path_factory.mktemp("served")
+    load_builder().build(f"sqlite:///{tmp / 'blog.db'}")
+    generate_app(f"sqlite:///{tmp / 'blog.db'}", tmp / "api", "app")
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def server(served_dir: Path) -> Iterator[str]:
+    env = {"DB_URL": f"sqlite:///{served_dir / 'blog.db'}"}
+    with gunicorn(served_dir / "api", env, workers=2) as base:
+        yield base
 
 
 def _call(method: str, url: str, body: object | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -101,3 +123,14 @@ def test_errors_over_http_have_no_stack_traces(server: str) -> None:
     status, _, body = _call("POST", f"{server}/items/tags", None)
     assert status in (200, 400)
     assert b"Traceback" not in body
+
+
+def test_generated_gunicorn_conf_is_used(server: str, served_dir: Path) -> None:
+    """Workers come from WEB_CONCURRENCY and the access log goes to stdout (gunicorn.conf.py)."""
+    _call("GET", f"{server}/items/tags?limit=1&fields=id")
+    line = '"GET /items/tags?limit=1&fields=id HTTP/1.1" 200'
+    deadline = time.monotonic() + 5  # gunicorn logs the access after answering
+    while line not in (log := (served_dir / "gunicorn.log").read_text()):
+        assert time.monotonic() < deadline, log
+        time.sleep(0.05)
+    assert log.count("Booting worker") == 2
