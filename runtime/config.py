@@ -62,6 +62,16 @@ def _strings(name: str, raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
+_LOG_LEVELS = {"warning": "warn", "critical": "fatal"}  # Python's names for pino's
+
+
+def _log_level(name: str, raw: str) -> str:
+    """Directus's (pino's) levels, upper-cased: TRACE DEBUG INFO WARN ERROR FATAL SILENT."""
+    text = raw.strip().lower()
+    levels = _choice("trace", "debug", "info", "warn", "error", "fatal", "silent")
+    return levels(name, _LOG_LEVELS.get(text, raw)).upper()
+
+
 def _choice(*allowed: str) -> Callable[[str, str], str]:
     def parse(name: str, raw: str) -> str:
         value = raw.strip().lower()
@@ -179,6 +189,7 @@ class Settings:
     rate_limiter_points: int | None = None
     rate_limiter_duration: int | None = None
     rate_limiter_store: str = "memory"
+    rate_limiter_key_prefix: str = "dxgen"  # Directus passes it to rate-limiter-flexible too
     redis: str | None = None
     ip_trust_proxy: bool = False
     ip_custom_header: str | None = None
@@ -215,7 +226,7 @@ class Settings:
         "db_pool_size": Setting("DB_POOL_SIZE", _integer(1)),
         "db_pool_max_overflow": Setting("DB_POOL_MAX_OVERFLOW", _integer(0)),
         "db_pool_timeout": Setting("DB_POOL_TIMEOUT", _integer(1)),
-        "log_level": Setting("LOG_LEVEL", _text),
+        "log_level": Setting("LOG_LEVEL", _log_level),
         "log_style": Setting("LOG_STYLE", _choice("pretty", "raw")),
         "env": Setting("ENV", _choice("development", "production", "test")),
         "public_url": Setting("PUBLIC_URL", _text),
@@ -258,6 +269,7 @@ class Settings:
         "rate_limiter_points": Setting("RATE_LIMITER_POINTS", _integer(1)),
         "rate_limiter_duration": Setting("RATE_LIMITER_DURATION", _integer(1)),
         "rate_limiter_store": Setting("RATE_LIMITER_STORE", _choice("memory", "redis")),
+        "rate_limiter_key_prefix": Setting("RATE_LIMITER_KEY_PREFIX", _text),
         "redis": Setting("REDIS", _optional_text, secret=True),
         "ip_trust_proxy": Setting("IP_TRUST_PROXY", _boolean),
         "ip_custom_header": Setting("IP_CUSTOM_HEADER", _optional_text),

@@ -190,6 +190,16 @@ class RouteNotFoundError(DirectusError):
         super().__init__(f"Route {path} doesn't exist.", path=path)
 
 
+class RequestsExceededError(DirectusError):
+    """The rate limiter's 429; `wait` is the time to reset in `ms()` style (`10s`, `1m`)."""
+
+    status = 429
+    code = "REQUESTS_EXCEEDED"
+
+    def __init__(self, limit: int, reset: str, wait: str) -> None:
+        super().__init__(f"Too many requests, retry after {wait}.", limit=limit, reset=reset)
+
+
 class ServiceUnavailableError(DirectusError):
     status = 503
     code = "SERVICE_UNAVAILABLE"

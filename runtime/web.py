@@ -96,9 +96,12 @@ def _install_extensions(app: Flask) -> None:
     """The app-wide layers, in Directus's middleware order: CORS (preflights answered first),
     rate limiting, authentication; then the system routes. Each module's `install(app)` adds
     its before-request hooks, blueprints and CLI commands."""
-    from dxgen.runtime import commands, schema_info, server
+    from dxgen.runtime import commands, cors, ratelimit, reqlog, schema_info, server
 
     commands.install(app)
+    cors.install(app)
+    reqlog.install(app)
+    ratelimit.install(app)
     server.install(app)
     schema_info.install(app)
 

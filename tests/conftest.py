@@ -23,6 +23,8 @@ from tests.services import BACKENDS, fresh_database
 
 # Generated apps refuse to start without SECRET outside development; tests sign with this one.
 os.environ.setdefault("SECRET", "dxgen-test-secret-0123456789abcdef0123456789")
+# The suite makes thousands of requests a second; rate-limit tests switch the limiter on per app.
+os.environ.setdefault("RATE_LIMITER_ENABLED", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "blog"
