@@ -15,10 +15,12 @@ import orjson
 from flask import Response, request, stream_with_context
 
 from dxgen.runtime import export
+from dxgen.runtime.accountability import current
 from dxgen.runtime.errors import ForbiddenError, InvalidPayloadError
 from dxgen.runtime.hooks import Hooks
 from dxgen.runtime.items import ItemsService, Key
 from dxgen.runtime.model import Collection
+from dxgen.runtime.permissions import CACHE
 from dxgen.runtime.query import qs
 from dxgen.runtime.query.context import Context
 from dxgen.runtime.query.parse import Query, sanitize
@@ -30,11 +32,15 @@ _RESERVED_PARAMS = ("access_token",)
 def service(collection: Collection, hooks: Hooks) -> ItemsService:
     rt = runtime()
     settings = rt.settings
+    who = current()
     ctx = Context(
         rt.registry,
         rt.engine.dialect.name,
+        user=who.user,
+        role=who.role,
         max_depth=settings.max_relational_depth,
         default_limit=settings.query_limit_default,
+        access=CACHE.access(rt.engine, who),
     )
     return ItemsService(
         rt.engine,

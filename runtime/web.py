@@ -29,6 +29,7 @@ from dxgen.runtime.errors import (
     envelope,
 )
 from dxgen.runtime.model import Registry
+from dxgen.runtime.system import SYSTEM_COLLECTIONS
 
 log = logging.getLogger("dxgen")
 JSON_TYPE = "application/json; charset=utf-8"
@@ -79,7 +80,7 @@ def build_app(
     settings = Settings.load({**(user_settings or {}), **(config or {})})
     app = Flask(import_name)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_payload_size
-    registry = Registry(module.COLLECTION for module in modules)
+    registry = Registry([*(module.COLLECTION for module in modules), *SYSTEM_COLLECTIONS])
     app.extensions["dxgen"] = Runtime(
         settings, registry, make_engine(settings), schema_fingerprint
     )
@@ -96,14 +97,27 @@ def _install_extensions(app: Flask) -> None:
     """The app-wide layers, in Directus's middleware order: CORS (preflights answered first),
     rate limiting, authentication; then the system routes. Each module's `install(app)` adds
     its before-request hooks, blueprints and CLI commands."""
-    from dxgen.runtime import commands, cors, ratelimit, reqlog, schema_info, server
+    from dxgen.runtime import (
+        auth,
+        commands,
+        cors,
+        files,
+        ratelimit,
+        reqlog,
+        schema_info,
+        server,
+        sso,
+    )
 
     commands.install(app)
     cors.install(app)
     reqlog.install(app)
     ratelimit.install(app)
+    auth.install(app)
     server.install(app)
     schema_info.install(app)
+    sso.install(app)
+    files.install(app)
 
 
 def _register_fallbacks(app: Flask) -> None:

@@ -19,12 +19,17 @@ from flask.testing import FlaskClient
 from dxgen.introspect import introspect
 from dxgen.plan import plan
 from dxgen.render import render
+from tests.auth_helpers import AdminClient
 from tests.services import BACKENDS, fresh_database
 
 # Generated apps refuse to start without SECRET outside development; tests sign with this one.
 os.environ.setdefault("SECRET", "dxgen-test-secret-0123456789abcdef0123456789")
 # The suite makes thousands of requests a second; rate-limit tests switch the limiter on per app.
 os.environ.setdefault("RATE_LIMITER_ENABLED", "false")
+
+# Every generated app enforces permissions: test clients act as a bootstrapped admin unless a
+# test asks for `tests.auth_helpers.anonymous(app)`.
+Flask.test_client_class = AdminClient
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "blog"
