@@ -170,7 +170,7 @@ class RawFormatter(logging.Formatter):
                 "type": record.exc_info[0].__name__ if record.exc_info[0] else "Error",
                 "stack": "".join(traceback.format_exception(*record.exc_info)),
             }
-        return json.dumps(line, ensure_ascii=False)
+        return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
 class PrettyFormatter(logging.Formatter):
