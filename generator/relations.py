@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from dxgen.schema import Collection, ForeignKey, Relation
 
 _TIMESTAMP_TYPES = {"date", "dateTime", "timestamp"}
+# dxgen's own tables that a user table may reference, by the collection the runtime serves them
+# as: `articles.cover -> dxgen_files.id` is a many-to-one to `directus_files`, as in Directus.
+# They get no alias fields (their collections are the runtime's, not generated).
+SYSTEM_TABLES = {"dxgen_files": "directus_files"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ def _link_for(
     child: Collection, fk: ForeignKey, collections: Mapping[str, Collection], warnings: list[str]
 ) -> _Link | None:
     where = f"{child.name}({', '.join(fk.columns)})"
+    system = SYSTEM_TABLES.get(fk.referred_table)
+    if system is not None and len(fk.columns) == 1 and fk.referred_columns == ("id",):
+        return _Link(child.name, fk.columns[0], system, "id")
     parent = collections.get(fk.referred_table)
     if parent is None:
         warnings.append(f"{where}: foreign key to {fk.referred_table!r}, which is not served")
@@ -111,6 +118,8 @@ def derive_relations(
         if (sides := _junction_sides(collection, links))
     }
     for link in links:
+        if link.parent not in collections:  # a system collection: no alias on its side
+            continue
         key = f"{link.child}.{link.column}"
         sides = junctions.get(link.child)
         far = None

@@ -199,7 +199,7 @@ def _collection(
         length = getattr(column.type, "length", None)
         fields.append(
             Field(
-                column.name,
+                str(column.name),  # a plain str: orjson refuses str subclasses as keys
                 field_type,
                 getattr(ops, _OPERATORS_BY_TYPE[field_type]),
                 nullable=column.nullable is not False and not column.primary_key,
@@ -214,7 +214,7 @@ def _collection(
         name,
         table,
         tuple(fields),
-        primary_key=tuple(c.name for c in table.primary_key.columns),
+        primary_key=tuple(str(c.name) for c in table.primary_key.columns),
         relations=relations,
     )
 
