@@ -9,7 +9,7 @@ PORT ?= 8055
 DEMO_DB := $(CURDIR)/examples/blog/blog.db
 DEMO_URL := sqlite:///$(DEMO_DB)
 
-.PHONY: venv install install-test demo test lint format goldens clean
+.PHONY: venv install install-test sso-providers demo test lint format goldens clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -22,8 +22,18 @@ venv: $(BIN)/python
 install: venv
 	$(BIN)/python -m pip install -q -e .
 
-install-test: venv
+install-test: venv sso-providers
 	$(BIN)/python -m pip install -q -e '.[test]'
+
+# The SSO tests run real providers: Debian's slapd and the oidc-provider package on Node.js.
+# Without them those tests skip with the reason (and fail under DXGEN_REQUIRE_SERVICES=1).
+sso-providers:
+	@[ -x /usr/sbin/slapd ] || { echo "installing Debian's slapd for the LDAP tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  slapd ldap-utils >/dev/null; } || echo "could not install slapd: LDAP tests will skip"
+	@[ -d tests/sso/node_modules/oidc-provider ] || { echo "installing oidc-provider"; \
+	  npm install --prefix tests/sso --no-package-lock --no-audit --no-fund --silent; } \
+	  || echo "could not install oidc-provider: OpenID tests will skip"
 
 demo: install
 	$(BIN)/python examples/blog/build_db.py $(DEMO_URL)
