@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,34 +74,27 @@ def inspect_command(
     click.echo(model.to_json() if as_json else describe(model), nl=not as_json)
 
 
+def _app_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--db, --out and the options recorded in the manifest: what a regeneration reads."""
+    for option in reversed((_db, _out, _package, _schema, _include, _exclude)):
+        command = option(command)
+    return command
+
+
 @main.command("generate")
-@_db
-@_out
-@_package
-@_schema
-@_include
-@_exclude
+@_app_options
 @click.option(
     "--force", is_flag=True, help="Write into a non-empty directory dxgen did not create."
 )
 @click.option("--dry-run", is_flag=True, help="Change nothing; print what would happen.")
-def generate_command(
-    db: str,
-    out: Path,
-    package: str | None,
-    schema: str | None,
-    include: tuple[str, ...],
-    exclude: tuple[str, ...],
-    force: bool,
-    dry_run: bool,
-) -> None:
+def generate_command(force: bool, dry_run: bool, **app: Any) -> None:
     """Write the app for the database at --db into --out, or bring an app dxgen wrote there up
     to date: your edits to generated files are merged, your own files are never touched.
     Options not given are those of the last run (recorded in .dxgen/manifest.json)."""
-    run = _regeneration(db, out, package, schema, include, exclude)
+    run = _regeneration(**app)
     try:
         report = emit(
-            out,
+            app["out"],
             run.files,
             run.owners,
             force=force,
@@ -121,23 +114,12 @@ def generate_command(
 
 
 @main.command("check")
-@_db
-@_out
-@_package
-@_schema
-@_include
-@_exclude
-def check_command(
-    db: str,
-    out: Path,
-    package: str | None,
-    schema: str | None,
-    include: tuple[str, ...],
-    exclude: tuple[str, ...],
-) -> None:
+@_app_options
+def check_command(**app: Any) -> None:
     """Exit 0 when regenerating the app in --out would change nothing; otherwise print the
     schema diff and the files that would change, and exit 1 (a CI gate)."""
-    run = _regeneration(db, out, package, schema, include, exclude)
+    run = _regeneration(**app)
+    out = app["out"]
     if run.previous is None:
         raise click.ClickException(f"{out} has no {MANIFEST_PATH}: run `dxgen generate` first")
     try:
