@@ -11,6 +11,7 @@ import io
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,12 +85,9 @@ class _environ:
                 os.environ[name] = value
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def files_app(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[FilesApp]:
-    backend = request.param
-    tmp = tmp_path_factory.mktemp(f"files_{backend}")
+@contextmanager
+def files_app_on(backend: str, tmp: Path) -> Iterator[FilesApp]:
+    """A fresh database on `backend` with dxgen's tables and `articles`, and its generated app."""
     with fresh_database(backend, tmp) as url:
         engine = sa.create_engine(url)
         ensure_schema(engine)
@@ -102,6 +100,14 @@ def files_app(
             app = package.create_app({"DB_URL": url})
         yield FilesApp(backend, url, app, root, package)
         app.extensions["dxgen"].engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def files_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FilesApp]:
+    with files_app_on(request.param, tmp_path_factory.mktemp(f"files_{request.param}")) as app:
+        yield app
 
 
 def png_bytes(size: tuple[int, int] = (40, 20), color: str = "red", mode: str = "RGB") -> bytes:
