@@ -16,7 +16,7 @@ from dxgen.runtime import system
 from tests.auth_helpers import anonymous
 from tests.conftest import assert_error
 from tests.sso.app import EDITORS, READERS, BlogApp, blog_app
-from tests.sso.oidc import free_port
+from tests.sso.process import free_port
 from tests.sso.slapd import (
     GROUPS,
     PEOPLE,

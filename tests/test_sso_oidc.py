@@ -24,11 +24,11 @@ from tests.sso.oidc import (
     CLIENT_ID,
     CLIENT_SECRET,
     OidcProvider,
-    free_port,
     running_provider,
     sign_in_at_provider,
     signing_key,
 )
+from tests.sso.process import free_port
 
 SPA = "http://spa.example/done"
 NAMES = ("corp", "relayed", "closed", "cookies", "plain")
@@ -252,6 +252,13 @@ def test_wrong_state_is_refused(client: FlaskClient, blog: BlogApp) -> None:
     assert blog.user(external_identifier=who) is None
     url = provider_callback(client, "corp", who)
     assert_error(client.get(url.replace("state=", "state=x")), 401, "INVALID_CREDENTIALS")
+
+
+def test_a_denied_consent_redirects_with_a_reason(client: FlaskClient) -> None:
+    authorize = start(client, "corp", SPA)
+    state = parse_qs(urlsplit(authorize).query)["state"][0]
+    callback = f"/auth/login/corp/callback?error=access_denied&state={state}"
+    assert reason(client.get(callback)) == "INVALID_CREDENTIALS"
 
 
 def test_a_callback_without_the_flow_cookie_is_refused(app: Flask, client: FlaskClient) -> None:

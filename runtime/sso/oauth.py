@@ -17,6 +17,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc6749.parameters import parse_authorization_code_response
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -62,11 +63,14 @@ def identify(
 ) -> Identity:
     """Exchange the callback's code and say who signed in. Raises a DirectusError."""
     try:
+        # a denial (`?error=…`), a missing code or a foreign `state` stops here, before the
+        # provider is asked anything
+        granted = parse_authorization_code_response(callback_url, state=flow.state)
         with _session(provider, redirect_uri) as session:
             token = session.fetch_token(
                 provider.token_url,
-                authorization_response=callback_url,
-                state=flow.state,
+                grant_type="authorization_code",
+                code=granted["code"],
                 code_verifier=flow.verifier,
                 timeout=PROVIDER_TIMEOUT,
             )

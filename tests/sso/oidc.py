@@ -9,11 +9,9 @@ changing one claim (expired, wrong audience, wrong nonce), or signs it with a st
 from __future__ import annotations
 
 import json
+import os
 import shutil
-import socket
-import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,17 +25,12 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from tests.services import unavailable
+from tests.sso.process import free_port, serving
 
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "dxgen-app"
 CLIENT_SECRET = "dxgen-app-secret"
 Spoiler = Callable[[dict[str, Any]], tuple[dict[str, Any], RSAKey | None]]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def signing_key(kid: str) -> RSAKey:
@@ -74,20 +67,6 @@ def _node_ready() -> None:
         )
 
 
-def _wait_listening(process: subprocess.Popen[str], issuer: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            unavailable("OpenID provider", RuntimeError(f"node exited: {output[-500:]}"))
-        try:
-            requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    unavailable("OpenID provider", TimeoutError(f"{issuer} did not answer in 20 s"))
-
-
 @contextmanager
 def running_provider(tmp: Path, redirect_uris: list[str]) -> Iterator[OidcProvider]:
     """Starts provider.mjs with a fresh signing key; stops it on exit."""
@@ -97,7 +76,7 @@ def running_provider(tmp: Path, redirect_uris: list[str]) -> Iterator[OidcProvid
     jwks.write_text(json.dumps({"keys": [key.as_dict(private=True)]}))
     port = free_port()
     env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PORT": str(port),
         "CLIENT_ID": CLIENT_ID,
         "CLIENT_SECRET": CLIENT_SECRET,
@@ -105,24 +84,21 @@ def running_provider(tmp: Path, redirect_uris: list[str]) -> Iterator[OidcProvid
         "JWKS_FILE": str(jwks),
         "NODE_ENV": "test",
     }
-    process = subprocess.Popen(
-        ["node", str(HERE / "provider.mjs")],
+    issuer = f"http://127.0.0.1:{port}"
+    document = f"{issuer}/.well-known/openid-configuration"
+    command = ["node", str(HERE / "provider.mjs")]
+    with serving(
+        "OpenID provider",
+        command,
+        lambda: requests.get(document, timeout=1).raise_for_status(),
+        (requests.RequestException,),
         cwd=HERE,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    issuer = f"http://127.0.0.1:{port}"
-    try:
-        _wait_listening(process, issuer)
+    ):
         provider = OidcProvider(issuer, key)
         with _relay(provider) as relay_url:
             provider.relay_url = relay_url
             yield provider
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @contextmanager

@@ -7,9 +7,6 @@ under DXGEN_REQUIRE_SERVICES=1).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +15,7 @@ from pathlib import Path
 import ldap3
 
 from tests.services import unavailable
-from tests.sso.oidc import free_port
+from tests.sso.process import free_port, serving
 
 SLAPD = "/usr/sbin/slapd"
 SCHEMAS = ("core", "cosine", "inetorgperson", "nis")
@@ -80,20 +77,6 @@ access to * by * read
     return conf
 
 
-def _wait(url: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            unavailable("slapd", RuntimeError(f"slapd exited: {output[-500:]}"))
-        try:
-            Directory(url).admin().unbind()
-            return
-        except ldap3.core.exceptions.LDAPException:
-            time.sleep(0.1)
-    unavailable("slapd", TimeoutError(f"{url} did not answer in 15 s"))
-
-
 def _seed(directory: Directory) -> None:
     conn = directory.admin()
     conn.add(BASE, ["dcObject", "organization"], {"o": "Example", "dc": "example"})
@@ -123,20 +106,13 @@ def _seed(directory: Directory) -> None:
 
 @contextmanager
 def running_slapd(tmp: Path) -> Iterator[Directory]:
-    if not Path(SLAPD).exists() or shutil.which("ldapadd") is None:
+    if not Path(SLAPD).exists():
         unavailable("slapd", FileNotFoundError("slapd is not installed: run `make install-test`"))
     url = f"ldap://127.0.0.1:{free_port()}"
-    process = subprocess.Popen(
-        [SLAPD, "-f", str(_config(tmp)), "-h", f"{url}/", "-d", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        _wait(url, process)
-        directory = Directory(url)
+    command = [SLAPD, "-f", str(_config(tmp)), "-h", f"{url}/", "-d", "0"]
+    directory = Directory(url)
+    with serving(
+        "slapd", command, lambda: directory.admin().unbind(), (ldap3.core.exceptions.LDAPException,)
+    ):
         _seed(directory)
         yield directory
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
