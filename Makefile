@@ -8,6 +8,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8055
 DEMO_DB := $(CURDIR)/examples/blog/blog.db
 DEMO_URL := sqlite:///$(DEMO_DB)
+DEMO_ADMIN_EMAIL := admin@example.com
+DEMO_ADMIN_PASSWORD := dxgen-demo
+DEMO_ADMIN_TOKEN := dxgen-demo-token
+# ENV=development: a throwaway SECRET (tokens die on restart); never use it in production
+DEMO_ENV := DB_URL=$(DEMO_URL) ENV=development ADMIN_EMAIL=$(DEMO_ADMIN_EMAIL) \
+	ADMIN_PASSWORD=$(DEMO_ADMIN_PASSWORD) ADMIN_TOKEN=$(DEMO_ADMIN_TOKEN)
 
 .PHONY: venv install install-test sso-providers demo test lint format goldens clean
 
@@ -38,11 +44,13 @@ sso-providers:
 demo: install
 	$(BIN)/python examples/blog/build_db.py $(DEMO_URL)
 	$(BIN)/dxgen generate --db $(DEMO_URL) --out examples/blog/api
+	cd examples/blog/api && $(DEMO_ENV) $(CURDIR)/$(BIN)/flask --app app dx bootstrap
 	@echo
 	@echo "Serving the example blog API at http://$(HOST):$(PORT)/items/articles"
-	@echo "(no login yet: the example app serves every collection to anonymous callers)"
+	@echo "Admin login: $(DEMO_ADMIN_EMAIL) / $(DEMO_ADMIN_PASSWORD) (POST /auth/login), or the static"
+	@echo "token '$(DEMO_ADMIN_TOKEN)': curl -H 'Authorization: Bearer $(DEMO_ADMIN_TOKEN)' http://$(HOST):$(PORT)/items/articles"
 	@echo
-	cd examples/blog/api && DB_URL=$(DEMO_URL) $(CURDIR)/$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
+	cd examples/blog/api && $(DEMO_ENV) $(CURDIR)/$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest
