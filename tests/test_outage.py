@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.auth_helpers import bootstrap_url
 from tests.conftest import generate_app, load_builder
 from tests.services import fresh_database
 from tests.tcpproxy import TcpProxy
@@ -41,6 +42,7 @@ def outage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outage]:
     tmp = tmp_path_factory.mktemp("outage")
     with fresh_database("postgresql", tmp) as url:
         load_builder().build(url)
+        bootstrap_url(url)
         generate_app(url, tmp / "api", "outage_app")
         real = sa.make_url(url)
         with TcpProxy((real.host or "127.0.0.1", real.port or 5432)) as proxy:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.auth_helpers import ADMIN_HEADER, bootstrap_url
 from tests.conftest import generate_app, load_builder
 
 
@@ -70,6 +71,7 @@ def served_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example app generated from a SQLite blog, in `<dir>/api`."""
     tmp = tmp_path_factory.mktemp("served")
     load_builder().build(f"sqlite:///{tmp / 'blog.db'}")
+    bootstrap_url(f"sqlite:///{tmp / 'blog.db'}")
     generate_app(f"sqlite:///{tmp / 'blog.db'}", tmp / "api", "app")
     return tmp
 
@@ -81,12 +83,15 @@ def server(served_dir: Path) -> Iterator[str]:
         yield base
 
 
-def _call(method: str, url: str, body: object | None = None) -> tuple[int, dict[str, str], bytes]:
+def _call(
+    method: str, url: str, body: object | None = None, timeout: float = 10
+) -> tuple[int, dict[str, str], bytes]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
+    request.add_header("Authorization", ADMIN_HEADER["Authorization"])  # see bootstrap_url
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
