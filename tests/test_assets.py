@@ -275,7 +275,11 @@ def test_public_reads_assets_only_when_granted(files_app: FilesApp, image: dict[
     app = files_app.app
     public = anonymous(app)
     url = f"/assets/{image['id']}"
-    assert_error(public.get(url), 403, "FORBIDDEN")
+    message = (
+        'You don\'t have permission to access collection "directus_files" or it does not exist. '
+        "Queried in root."
+    )
+    assert_error(public.get(url), 403, "FORBIDDEN", message)
     try:
         grant(app, None, "directus_files", "read", permissions={"type": {"_eq": "image/png"}})
         assert public.get(url).get_data() == png_bytes((40, 20))

@@ -197,6 +197,13 @@ def test_upload_bigger_than_the_limit_is_413_and_leaves_nothing(files_app: Files
     assert upload(app.test_client(), ("fits.bin", b"x" * 1000)).status_code == 200
 
 
+def test_text_fields_are_bounded_by_max_payload_size(files_app: FilesApp) -> None:
+    app = files_app.variant(MAX_PAYLOAD_SIZE="1000")
+    fields = {f"f{n}": "x" * 100 for n in range(11)}  # each small, together over the limit
+    response = upload(app.test_client(), ("a.txt", b"x"), fields)
+    assert_error(response, 400, "INVALID_PAYLOAD", "Invalid payload. Form fields are too large.")
+
+
 def test_upload_larger_than_max_payload_size_streams(files_app: FilesApp) -> None:
     content = os.urandom(3 * 1024 * 1024 + 17)  # MAX_PAYLOAD_SIZE (1 MB) is for JSON bodies
     data = uploaded(files_app, "blob.bin", content)

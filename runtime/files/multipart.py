@@ -3,7 +3,7 @@
 Werkzeug's `request.files` spools every part to a temporary file before the view runs; uploads go
 straight to storage instead, so the body is read here chunk by chunk through werkzeug's
 sans-I/O `MultipartDecoder` and turned into a flat sequence of events. Memory stays bounded:
-file data is handed on as it arrives, text fields are capped at `max_field_size`.
+file data is handed on as it arrives, text fields are capped at `max_field_size` in total.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def read_events(
     decoder = MultipartDecoder(boundary, max_form_memory_size=max(max_field_size, 4 * CHUNK_SIZE))
     field: sansio.Field | None = None
     value = bytearray()
+    field_bytes = 0  # all text fields together, so many small fields cannot exhaust memory
     while True:
         chunk = read(CHUNK_SIZE)
         try:
@@ -71,8 +72,9 @@ def read_events(
                             yield FileEnd()
                     else:
                         value += event.data
-                        if len(value) > max_field_size:
-                            raise InvalidPayloadError(f'Field "{field.name}" is too large')
+                        field_bytes += len(event.data)
+                        if field_bytes > max_field_size:
+                            raise InvalidPayloadError("Form fields are too large")
                         if not event.more_data:
                             yield TextField(field.name, _text(value))
                 event = decoder.next_event()
