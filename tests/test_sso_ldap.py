@@ -232,3 +232,15 @@ def test_logins_are_stalled_success_and_failure_alike(directory: Directory, blog
         started = time.monotonic()
         assert login(client, "alice", password).status_code == status
         assert time.monotonic() - started >= 0.4
+
+
+def test_auth_says_when_the_default_login_is_disabled(directory: Directory, blog: BlogApp) -> None:
+    env = {"AUTH_PROVIDERS": "corp", "AUTH_DISABLE_DEFAULT": "true"}
+    app = blog.create({**env, **ldap_env("corp", directory.url)})
+    client = anonymous(app)
+    listing = client.get("/auth").get_json()
+    assert listing == {
+        "data": [{"name": "corp", "driver": "ldap", "icon": None, "label": None}],
+        "disableDefault": True,
+    }
+    assert login(client, "alice", "alice-pw").status_code == 200

@@ -438,3 +438,11 @@ def test_bad_mode_stops_start_up(blog: BlogApp, provider: OidcProvider) -> None:
         blog.create(
             {"AUTH_PROVIDERS": "odd", **openid_env("odd", provider.discovery_url, MODE="x")}
         )
+
+
+def test_browser_providers_need_an_absolute_public_url(
+    blog: BlogApp, provider: OidcProvider
+) -> None:
+    env = {"AUTH_PROVIDERS": "corp", **openid_env("corp", provider.discovery_url)}
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        blog.create({**env, "PUBLIC_URL": "/"})

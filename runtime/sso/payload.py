@@ -41,5 +41,5 @@ def ldap_login(body: Any) -> LdapLogin:
     password = _required_text(body, "password")
     mode = body.get("mode", "json")
     if mode not in LOGIN_MODES:
-        raise InvalidPayloadError('"mode" must be one of [cookie, json, session]')
+        raise InvalidPayloadError('"mode" must be one of [json, cookie, session]')
     return LdapLogin(identifier, password, mode)

@@ -221,4 +221,10 @@ def load_providers(settings: Settings) -> dict[str, Provider]:
         values.required("DRIVER")
         driver = values.choice("DRIVER", DRIVERS, "")
         providers[name] = _BUILDERS[driver](name, values)
+    browser = [p.name for p in providers.values() if isinstance(p, BrowserProvider)]
+    if browser and not settings.public_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"PUBLIC_URL must be the app's absolute http(s) URL, got {settings.public_url!r}: "
+            f"the providers {browser} send users back to $PUBLIC_URL/auth/login/<name>/callback"
+        )
     return providers
