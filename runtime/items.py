@@ -89,7 +89,9 @@ class ItemsService:
         return sa.true() if allowed is None else allowed
 
     def _tree(self, query: Query) -> Node:
-        return build_tree(self.ctx, self.collection, query.fields, query.deep, query.backlink)
+        return build_tree(
+            self.ctx, self.collection, query.fields, query.deep, query.backlink, query.alias
+        )
 
     def read_by_query(self, query: Query) -> dict[str, Any]:
         """The body of `GET /items/<collection>`: `{"meta":…, "data":[…]}` (meta first)."""

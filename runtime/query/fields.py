@@ -49,18 +49,23 @@ def build_tree(
     fields: list[str] | None,
     deep: dict[str, Any] | None = None,
     backlink: bool = True,
+    alias: dict[str, str] | None = None,
 ) -> Node:
-    """The read tree for `fields` (default `*`) on `collection`."""
+    """The read tree for `fields` (default `*`) on `collection`. `alias` names root fields
+    under another key (`alias[all_tags]=tags`), so one relation can be read twice with
+    different `deep` options."""
     for path in fields or ():
         if path.count(".") + 1 > ctx.max_depth:
             raise InvalidQueryError("Max relational depth exceeded")
-    return _Builder(ctx, backlink).node(collection, fields or ["*"], deep or {}, (), None)
+    builder = _Builder(ctx, backlink, alias or {})
+    return builder.node(collection, fields or ["*"], deep or {}, (), None)
 
 
 class _Builder:
-    def __init__(self, ctx: Context, backlink: bool) -> None:
+    def __init__(self, ctx: Context, backlink: bool, alias: dict[str, str]) -> None:
         self.ctx = ctx
         self.backlink = backlink
+        self.alias = alias
 
     def node(
         self,
@@ -75,7 +80,8 @@ class _Builder:
             collection, deep={k: v for k, v in deep.items() if k.startswith("_")}, path=path
         )
         for key, rest in self._group(collection, paths, via).items():
-            node.items.append(self.item(collection, key, rest, deep.get(key) or {}, path))
+            source = self.alias.get(key, key) if not path else key
+            node.items.append(self.item(collection, key, rest, deep.get(key) or {}, path, source))
         return node
 
     def _group(
@@ -135,28 +141,31 @@ class _Builder:
         rest: list[str] | None,
         deep: dict[str, Any],
         path: tuple[str, ...],
+        source: str | None = None,
     ) -> Item:
-        call = split_call(key)
+        """The output `key` reading field `source` (the same unless aliased)."""
+        name = source or key
+        call = split_call(name)
         if call:
             self.ctx.check_field(collection, call[1], path)
-            return self._function(collection, key, call, path)
-        self.ctx.check_field(collection, key, path)
-        relation = collection.relation_map.get(key)
+            return self._function(collection, name, call, path)
+        self.ctx.check_field(collection, name, path)
+        relation = collection.relation_map.get(name)
         if relation is None:
-            if collection.get(key) is None:
-                raise ForbiddenError.field(key, collection.name, path)
+            if collection.get(name) is None:
+                raise ForbiddenError.field(name, collection.name, path)
             if rest is not None:  # a plain field has nothing to walk into
-                raise ForbiddenError.field(rest[0].split(".")[0], key, (*path, key))
-            return Item(key, "column", key)
+                raise ForbiddenError.field(rest[0].split(".")[0], name, (*path, name))
+            return Item(key, "column", name)
         if relation.kind == "m2o" and rest is None:
-            return Item(key, "column", key, relation=relation)
+            return Item(key, "column", name, relation=relation)
         target = self.ctx.registry[relation.related]
         if rest is not None:
             child = self.node(target, rest, deep, (*path, key), relation)
             kind = "m2o" if relation.kind == "m2o" else "o2m"
-            return Item(key, kind, key, relation=relation, child=child)
+            return Item(key, kind, name, relation=relation, child=child)
         keys = self.node(target, list(target.primary_key), deep, (*path, key), relation)
-        return Item(key, "o2m", key, relation=relation, child=keys, keys_only=True)
+        return Item(key, "o2m", name, relation=relation, child=keys, keys_only=True)
 
     def _function(
         self, collection: Collection, key: str, call: tuple[str, str], path: tuple[str, ...]

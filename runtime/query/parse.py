@@ -176,8 +176,13 @@ def _deep(query: Query, value: Any) -> None:
 
 def _alias(query: Query, value: Any) -> None:
     parsed = _json_object("alias", value, "alias") or None
-    if parsed and not all(isinstance(v, str) for v in parsed.values()):
-        raise InvalidQueryError('"alias" values must be strings')
+    for key, target in (parsed or {}).items():
+        if not isinstance(target, str):
+            raise InvalidQueryError(
+                f'"alias" value has to be a string. "{type(target).__name__}" given'
+            )
+        if "." in key or "." in target:
+            raise InvalidQueryError('"alias" key/value can\'t contain a period character `.`')
     query.alias = parsed
 
 

@@ -162,3 +162,34 @@ def test_deep_limits_children_per_parent_in_one_statement(blog: Blog) -> None:
     assert len(statements) == 2
     assert all(len(row["comments"]) <= 1 for row in rows)
     assert any(len(row["comments"]) == 1 for row in rows)
+
+
+def test_alias_reads_one_relation_twice_with_different_deep(blog: Blog) -> None:
+    body = blog.get(
+        "/items/articles/1?alias[recent]=comments&alias[heading]=title"
+        "&fields=id,heading,comments.id,recent.id"
+        "&deep[recent][_sort]=-id&deep[recent][_limit]=1&deep[comments][_sort]=id"
+    ).get_json()["data"]
+    assert list(body) == ["id", "heading", "comments", "recent"]
+    plain = blog.get("/items/articles/1?fields=title,comments.id&deep[comments][_sort]=id")
+    expected = plain.get_json()["data"]
+    assert body["heading"] == expected["title"]
+    assert body["comments"] == expected["comments"]
+    assert body["recent"] == expected["comments"][-1:]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "alias[a.b]=title",
+            'Invalid query. "alias" key/value can\'t contain a period character `.`.',
+        ),
+        (
+            "alias[a]=author_id.name",
+            'Invalid query. "alias" key/value can\'t contain a period character `.`.',
+        ),
+    ],
+)
+def test_alias_errors(blog: Blog, query: str, message: str) -> None:
+    assert_error(blog.get(f"/items/articles?{query}"), 400, "INVALID_QUERY", message)
