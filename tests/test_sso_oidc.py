@@ -295,6 +295,10 @@ def _wrong_issuer(claims: dict[str, Any]) -> tuple[dict[str, Any], None]:
     return {**claims, "iss": "http://127.0.0.1:1"}, None
 
 
+def _other_subject(claims: dict[str, Any]) -> tuple[dict[str, Any], None]:
+    return {**claims, "sub": "someone-else"}, None  # the userinfo still names the real user
+
+
 def _stranger_signed(claims: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     return claims, signing_key("provider-key")  # same key id, another key
 
@@ -305,8 +309,8 @@ def _untouched(claims: dict[str, Any]) -> tuple[dict[str, Any], None]:
 
 @pytest.mark.parametrize(
     "spoil",
-    [_expired, _wrong_audience, _wrong_nonce, _wrong_issuer, _stranger_signed],
-    ids=["expired", "wrong-audience", "wrong-nonce", "wrong-issuer", "wrongly-signed"],
+    [_expired, _wrong_audience, _wrong_nonce, _wrong_issuer, _other_subject, _stranger_signed],
+    ids=["expired", "wrong-audience", "wrong-nonce", "wrong-issuer", "other-subject", "forged"],
 )
 def test_a_bad_id_token_is_refused(
     spoil: Any, client: FlaskClient, provider: OidcProvider, blog: BlogApp

@@ -76,6 +76,8 @@ def identify(
             )
             claims = _id_token_claims(provider, token, flow) if provider.is_openid else {}
             profile = _profile(session, provider)
+            if claims and profile.get("sub", claims["sub"]) != claims["sub"]:
+                raise ValueError("the userinfo is about another subject than the ID token")
     except OAuthError as error:  # the provider answered with an OAuth error
         raise _provider_refusal(provider, error) from None
     except (AuthlibBaseError, JoseError, ValueError) as error:

@@ -90,16 +90,15 @@ def finish_browser_login(name: str) -> Response:
             provider.name, provider.allow_public_registration, provider.default_role
         )
         user_id = sign_in(runtime().engine, identity, registration)
-    except DirectusError as error:
-        if flow.redirect is None:
-            raise
-        response = redirect(with_reason(flow.redirect, error.code))
-    else:
         if flow.redirect is None:
             response = _tokens(user_id, "json")
         else:
             response = redirect(flow.redirect)
             grant(user_id, provider.mode, response)
+    except DirectusError as error:
+        if flow.redirect is None:
+            raise
+        response = redirect(with_reason(flow.redirect, error.code))
     response.delete_cookie(cookie)
     return response
 
