@@ -15,7 +15,7 @@ DEMO_ADMIN_TOKEN := dxgen-demo-token
 DEMO_ENV := DB_URL=$(DEMO_URL) ENV=development ADMIN_EMAIL=$(DEMO_ADMIN_EMAIL) \
 	ADMIN_PASSWORD=$(DEMO_ADMIN_PASSWORD) ADMIN_TOKEN=$(DEMO_ADMIN_TOKEN)
 
-.PHONY: venv install install-test sso-providers demo test lint format goldens clean
+.PHONY: venv install install-test sso-providers demo test lint format goldens bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -65,6 +65,11 @@ format: install-test
 
 goldens: install-test
 	$(BIN)/python -m pytest tests/test_golden.py --update-goldens
+
+# Benchmark suite (benchmarks/RESULTS.md): needs wrk (`apt-get install -y wrk`); a few minutes.
+# Longer runs: make bench BENCH_ARGS="--duration 10 --rounds 5 --backend postgresql"
+bench: install-test
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) examples/blog/blog.db .pytest_cache .ruff_cache

@@ -17,18 +17,17 @@ import platform
 import statistics
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import database, wide
+from benchmarks.appgen import VENV_BIN, generate_app, grant_public_access
 from benchmarks.load import LoadResult, require_wrk, run_wrk
 from benchmarks.queries import QUERIES, UNANSWERED_BY_SANDMAN2, Query, identity, request_body
 from benchmarks.targets import BENCH, Target, target_env
 
-VENV_BIN = Path(sys.executable).parent
 SANDMAN2_VENV = BENCH / "peers" / ".venv-sandman2"
 COLLECTIONS = ("articles", "authors", "comments", "tags", "articles_tags")
 
@@ -58,57 +57,6 @@ class Measure:
 
 
 SKIP = Measure(skipped="the target has no such query")
-
-
-def generate_app(db_url: str, out: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [str(VENV_BIN / "dxgen"), "generate", "--db", db_url, "--out", str(out), "--force"],
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - started
-
-
-def grant_public_access(app_dir: Path, env: dict[str, str]) -> list[str]:
-    """Let anonymous callers run the benchmark once the app has authentication.
-
-    Today the generated app serves anonymous requests and has no such commands; once
-    `flask --app app dx` offers `bootstrap` and `permissions`, the public role gets read on
-    every collection and create/update on articles. Returns the commands that ran.
-    """
-    flask = [str(VENV_BIN / "flask"), "--app", "app", "dx"]
-    env = {
-        **env,
-        "ADMIN_EMAIL": "bench@example.com",
-        "ADMIN_PASSWORD": "benchmark-password-0123456789",
-        "ADMIN_TOKEN": "benchmark-admin-token-0123456789",
-    }
-    listing = subprocess.run(
-        [*flask, "--help"], cwd=app_dir, env=env, capture_output=True, text=True
-    )
-    available = _subcommands(listing.stdout)
-    commands: list[list[str]] = []
-    if "bootstrap" in available:
-        commands.append(["bootstrap"])
-    if "permissions" in available:
-        grants = [(c, "read") for c in COLLECTIONS] + [
-            ("articles", "create"),
-            ("articles", "update"),
-        ]
-        commands += [
-            ["permissions", "grant", "--role", "public", "--collection", c, "--action", a]
-            for c, a in grants
-        ]
-    for command in commands:
-        subprocess.run([*flask, *command], cwd=app_dir, env=env, check=True, capture_output=True)
-    return [" ".join(c) for c in commands]
-
-
-def _subcommands(help_text: str) -> set[str]:
-    """Command names listed under "Commands:" in a click help text."""
-    _, _, listed = help_text.partition("Commands:")
-    return {line.split()[0] for line in listed.splitlines() if line.strip()}
 
 
 def build_targets(db: database.Database, app_dir: Path, names: list[str]) -> list[Target]:
@@ -290,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     db = database.prepare(args.backend, args.articles, args.workdir)
     app_dir = args.workdir / "api"
     print(f"dxgen generate: {generate_app(db.url, app_dir):.2f} s")
-    granted = grant_public_access(app_dir, target_env(db.url))
+    granted = grant_public_access(app_dir, target_env(db.url), COLLECTIONS, ("articles",))
     print(f"access set-up: {', '.join(granted) or 'none needed (anonymous access)'}")
     targets = build_targets(db, app_dir, names)
     try:
