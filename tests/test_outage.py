@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.auth_helpers import bootstrap_url
-from tests.conftest import generate_app, load_builder
+from tests.conftest import Blog, assert_error, generate_app, load_builder
 from tests.services import fresh_database
 from tests.tcpproxy import TcpProxy
 from tests.test_server_process import _call, gunicorn
@@ -126,3 +126,25 @@ def test_outages_left_no_unhandled_errors(outage: Outage) -> None:
     assert "database unavailable on" in log
     assert "Traceback" not in log
     assert "unhandled error" not in log
+
+
+def test_exhausted_pool_answers_503(blog: Blog) -> None:
+    """Every pooled connection busy for DB_POOL_TIMEOUT: 503 after that timeout, not a hang."""
+    if blog.backend == "sqlite":
+        pytest.skip("SQLite apps use SQLite's own pool, without a size or timeout")
+    app = blog.variant(DB_POOL_SIZE=1, DB_POOL_MAX_OVERFLOW=0, DB_POOL_TIMEOUT=1)
+    client = app.test_client()
+    assert client.get("/items/tags?fields=id&limit=1").status_code == 200
+    engine = app.extensions["dxgen"].engine
+    try:
+        with engine.connect():  # the pool's only connection
+            started = time.monotonic()
+            response = client.get("/items/tags?fields=id&limit=1")
+            elapsed = time.monotonic() - started
+        assert_error(response, 503, "SERVICE_UNAVAILABLE")
+        reason = response.get_json()["errors"][0]["extensions"]["reason"]
+        assert reason == "No database connection available in time"
+        assert 1 <= elapsed < QUICK
+        assert client.get("/items/tags?fields=id&limit=1").status_code == 200
+    finally:
+        engine.dispose()
