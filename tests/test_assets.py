@@ -13,7 +13,7 @@ from PIL import Image, features
 
 from tests.auth_helpers import anonymous, grant, revoke_all
 from tests.conftest import assert_error
-from tests.test_files import FilesApp, files_app, png_bytes, uploaded
+from tests.test_files import FilesApp, files_app, png_bytes, upload, uploaded
 
 __all__ = ["files_app"]  # the fixture, shared with test_files
 
@@ -253,8 +253,6 @@ def test_variants_are_cached_on_storage_and_deleted_with_the_file(files_app: Fil
 
 
 def test_replacing_content_drops_stale_variants(files_app: FilesApp) -> None:
-    from tests.test_files import upload
-
     data = uploaded(files_app, "swap.png", png_bytes((40, 20), "red"))
     url = f"/assets/{data['id']}?width=4&height=4&format=png"
     assert decoded(files_app.client.get(url)).convert("RGB").getpixel((2, 2)) == (255, 0, 0)

@@ -24,7 +24,7 @@ from dxgen.runtime.hooks import NO_HOOKS, Hooks
 from dxgen.runtime.system import FILES_COLLECTION
 from dxgen.runtime.web import error_response, runtime
 
-HOOKS = Hooks(file_hooks)  # type: ignore[arg-type]
+HOOKS = Hooks(file_hooks)
 blueprint = Blueprint("dxgen_files", __name__)
 
 
@@ -36,10 +36,10 @@ def _multipart_events() -> Iterator[Event] | None:
     if not boundary:
         raise InvalidPayloadError("Multipart body without a boundary")
     # the app-wide MAX_PAYLOAD_SIZE is for JSON; file parts are limited one by one
-    # (FILES_MAX_UPLOAD_SIZE) while they stream, text fields by MAX_PAYLOAD_SIZE each
+    # (FILES_MAX_UPLOAD_SIZE) while they stream, text fields by MAX_PAYLOAD_SIZE in total
     request.max_content_length = sys.maxsize
-    stream = request.stream
-    return read_events(stream.read, boundary.encode("latin-1"), runtime().settings.max_payload_size)
+    max_fields = runtime().settings.max_payload_size
+    return read_events(request.stream.read, boundary.encode("latin-1"), max_fields)
 
 
 @blueprint.get("/files")
