@@ -60,11 +60,18 @@ def unavailable(error: Exception) -> ServiceUnavailableError | None:
         return ServiceUnavailableError("database", "Database connection lost")
     if not isinstance(error, exc.DBAPIError):
         return None
-    if error.connection_invalidated or isinstance(error, exc.InterfaceError):
+    if error.connection_invalidated or _is_closed_connection(error):
         return ServiceUnavailableError("database", "Database connection lost")
     if isinstance(error, exc.OperationalError) and _is_connection_failure(error.orig):
         return ServiceUnavailableError("database", "Database connection lost")
     return None
+
+
+def _is_closed_connection(error: exc.DBAPIError) -> bool:
+    """Drivers raise InterfaceError on a closed connection; sqlite3 raises it for a parameter it
+    cannot bind, which is a bug to report as such, not an outage."""
+    module = type(error.orig).__module__
+    return isinstance(error, exc.InterfaceError) and not module.startswith("sqlite3")
 
 
 def _is_connection_failure(orig: Any) -> bool:
