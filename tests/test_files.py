@@ -23,8 +23,10 @@ from flask.testing import FlaskClient
 from PIL import Image
 from werkzeug.datastructures import MultiDict
 
+from dxgen.introspect import introspect
 from dxgen.runtime.files.names import safe_filename
 from dxgen.runtime.system import ensure_schema
+from dxgen.schema import Relation
 from tests.conftest import assert_error, generate_app
 from tests.services import BACKENDS, fresh_database
 
@@ -355,3 +357,10 @@ def test_a_foreign_key_to_files_expands_through_cover(files_app: FilesApp) -> No
         "/items/articles", query_string={"filter[cover][type][_eq]": "image/png", "fields": "title"}
     )
     assert {"title": "With cover"} in filtered.get_json()["data"]
+
+
+def test_introspection_relates_file_foreign_keys_to_directus_files(files_app: FilesApp) -> None:
+    model = introspect(files_app.url)
+    assert Relation("m2o", "articles", "cover", "directus_files", "id") in model.relations
+    assert not [r for r in model.relations if "directus_files" in (r.collection, r.far_collection)]
+    assert not [w for w in model.warnings if "dxgen_files" in w]
