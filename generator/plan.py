@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dxgen import __version__
+from dxgen import __version__, openapi
 from dxgen.customize import Customization, Served
 from dxgen.naming import class_name, unique_identifiers
 from dxgen.schema import Collection, Column, Relation, Schema
@@ -278,6 +278,12 @@ def plan(schema: Schema, package: str = "app", custom: Customization | None = No
             FilePlan("tests/__init__.py", "tests/__init__.py.jinja", GENERATED),
             FilePlan("tests/test_smoke.py", "tests/test_smoke.py.jinja", GENERATED),
             FilePlan(".dxgen/schema.json", "schema.json.jinja", GENERATED),
+            FilePlan(
+                f"{package}/openapi.json",  # in the package, so it ships with the app's code
+                "openapi.json.jinja",
+                GENERATED,
+                {"document": openapi.document(served.schema, package)},
+            ),
         ]
     )
     requirements = [f"dxgen>={__version__}"]

@@ -6,6 +6,7 @@ name is an error, not an empty string) so a template typo can never produce quie
 
 from __future__ import annotations
 
+import json
 from importlib.resources import files
 from pathlib import Path
 
@@ -27,6 +28,9 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["pyrepr"] = _python_string
+    env.filters["sorted_json"] = lambda value: json.dumps(
+        value, indent=2, sort_keys=True, ensure_ascii=False
+    )
     return env
 
 
