@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from dxgen.runtime.errors import ForbiddenError, InvalidQueryError
 from dxgen.runtime.model import Collection
+from dxgen.runtime.query import keylists
 from dxgen.runtime.query.context import Context, Joins
 from dxgen.runtime.query.fields import Item, Node
 from dxgen.runtime.query.filters import (
@@ -118,6 +119,9 @@ class Selection:
     ) -> Callable[[Any, dict[str, Any]], Any]:
         if collection.single_key is None:
             raise InvalidQueryError(f'"{item.key}" cannot be read on a collection without a key')
+        assert item.child is not None and item.relation is not None
+        if item.keys_only and keylists.foldable(item.child.collection, collection, item.child.deep):
+            return self._key_list(collection, table, item)
         key = self.label(table.c[collection.single_key])
         children = _Children(item)
         self.children.append(children)
@@ -127,6 +131,23 @@ class Selection:
             return []
 
         return build
+
+    def _key_list(
+        self, collection: Collection, table: sa.FromClause, item: Item
+    ) -> Callable[[Any, dict[str, Any]], Any]:
+        """A key list read by the parent's own statement (see `keylists`)."""
+        assert item.child is not None and item.relation is not None and collection.single_key
+        child = item.child.collection
+        child_table = child.table.alias()
+        condition = child_table.c[item.relation.related_field] == table.c[collection.single_key]
+        allowed = row_condition(self.ctx, child, child_table)
+        if allowed is not None:
+            condition = sa.and_(condition, allowed)
+        page = nested_page(item.child.deep, self.ctx)
+        expr = keylists.key_list(self.ctx.dialect, child, child_table, table, condition, page.limit)
+        label = self.label(expr)
+        decode = keylists.decoder(child)
+        return lambda m, _o: decode(m[label])
 
 
 def order_clauses(
