@@ -313,6 +313,9 @@ class Settings:
             attr = by_env.get(key, key)
             if attr not in cls.SPEC:
                 raise ConfigError(f"unknown setting {key!r}")
+            setting = cls.SPEC[attr]
+            if isinstance(value, str) and setting.parse is not _text:
+                value = setting.parse(setting.env, value)  # "5" from settings.py or a test
             values[attr] = value
         values["source"] = tuple(sorted(source.items()))
         if not values.get("secret") and values.get("env") == "development":

@@ -417,7 +417,8 @@ class ItemsService:
 
         def work(conn: Connection) -> list[Key]:
             self._check_targets(conn, [key for key, _ in plan], "update")
-            for key, values in plan:
+            # rows are locked in key order, so two batches over the same rows cannot deadlock
+            for key, values in sorted(plan, key=lambda entry: _sortable(entry[0])):
                 self._current = values
                 if values:
                     statement = sa.update(self.collection.table).where(self._key_filter([key]))
@@ -463,6 +464,11 @@ class ItemsService:
 
         self._run(work)
         self.hooks.notify("after_delete", keys, self.hook_context)
+
+
+def _sortable(key: Key) -> tuple[tuple[str, str], ...]:
+    """A total order over keys of any types (None and mixed types included)."""
+    return tuple((type(part).__name__, str(part)) for part in key)
 
 
 def _bind(table: sa.Table, values: dict[str, Any]) -> dict[str, Any]:
