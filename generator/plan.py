@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dxgen import __version__, openapi
+from dxgen import __version__, openapi, typescript
 from dxgen.customize import Customization, Served
 from dxgen.naming import class_name, unique_identifiers
 from dxgen.schema import Collection, Column, Relation, Schema
@@ -160,11 +160,13 @@ def _field_plan(column: Column) -> FieldPlan:
 
 def _column_plan(column: Column, db_name: str) -> ColumnPlan:
     type_name = _SQL_TYPES.get(column.type, "String")
+    if column.type == "string" and (column.enum_values or not _plain_text(column.sql_type)):
+        type_name = "Untyped"  # enums and unknown types: bound without a ::VARCHAR cast
     type_args = ""
     if column.type == "decimal" and column.precision is not None:
         scale = column.scale if column.scale is not None else 0
         type_args = f"{column.precision}, {scale}"
-    elif column.type == "string" and column.max_length:
+    elif column.type == "string" and column.max_length and type_name == "String":
         type_args = str(column.max_length)
     args: list[tuple[str, str]] = []
     if column.primary_key:
@@ -283,6 +285,12 @@ def plan(schema: Schema, package: str = "app", custom: Customization | None = No
                 "openapi.json.jinja",
                 GENERATED,
                 {"document": openapi.document(served.schema, package)},
+            ),
+            FilePlan(
+                "client/schema.ts",
+                "client/schema.ts.jinja",
+                GENERATED,
+                {"interfaces": typescript.interfaces(served.schema)},
             ),
         ]
     )
