@@ -160,13 +160,11 @@ def _field_plan(column: Column) -> FieldPlan:
 
 def _column_plan(column: Column, db_name: str) -> ColumnPlan:
     type_name = _SQL_TYPES.get(column.type, "String")
-    if column.type == "string" and (column.enum_values or not _plain_text(column.sql_type)):
-        type_name = "Untyped"  # enums and unknown types: bound without a ::VARCHAR cast
     type_args = ""
     if column.type == "decimal" and column.precision is not None:
         scale = column.scale if column.scale is not None else 0
         type_args = f"{column.precision}, {scale}"
-    elif column.type == "string" and column.max_length and type_name == "String":
+    elif column.type == "string" and column.max_length:
         type_args = str(column.max_length)
     args: list[tuple[str, str]] = []
     if column.primary_key:
