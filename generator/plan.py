@@ -158,13 +158,24 @@ def _field_plan(column: Column) -> FieldPlan:
     return FieldPlan(column.name, column.type, tuple(args))
 
 
+_TEXT_SPELLINGS = ("varchar", "character", "char", "nvarchar", "nchar", "text", "string", "bpchar")
+
+
+def _plain_text(sql_type: str) -> bool:
+    """Whether the database spells this column as ordinary text (not an enum or a type that
+    was mapped to a string for want of a better one)."""
+    return sql_type.lower().startswith(_TEXT_SPELLINGS)
+
+
 def _column_plan(column: Column, db_name: str) -> ColumnPlan:
     type_name = _SQL_TYPES.get(column.type, "String")
+    if column.type == "string" and (column.enum_values or not _plain_text(column.sql_type)):
+        type_name = "Untyped"  # enums and unknown types: bound without a ::VARCHAR cast
     type_args = ""
     if column.type == "decimal" and column.precision is not None:
         scale = column.scale if column.scale is not None else 0
         type_args = f"{column.precision}, {scale}"
-    elif column.type == "string" and column.max_length:
+    elif column.type == "string" and column.max_length and type_name == "String":
         type_args = str(column.max_length)
     args: list[tuple[str, str]] = []
     if column.primary_key:

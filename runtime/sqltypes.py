@@ -34,6 +34,23 @@ def Float() -> sa.Float:
     return sa.Float(asdecimal=False)
 
 
+class Untyped(TypeDecorator[str]):
+    """Text on the wire, bound without a type cast. PostgreSQL accepts a plain literal for an
+    enum or a type dxgen does not know (`point`, ranges) but refuses the `::VARCHAR` that a
+    String bind carries."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if _is(dialect, "postgresql"):
+            return dialect.type_descriptor(sa.types.NullType())
+        return dialect.type_descriptor(sa.String(self.impl.length))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+
 def _is(dialect: Dialect, *names: str) -> bool:
     return dialect.name in names
 

@@ -206,15 +206,8 @@ def test_pg_enum_values_are_validated(pg: Served) -> None:
     assert response.get_json()["errors"][0]["extensions"]["valid"] == ["happy", "sad"]
 
 
-# SQLAlchemy's psycopg dialect binds a `String` column as `%(x)s::VARCHAR`, and PostgreSQL has no
-# implicit cast from varchar to an enum or to `point`: the generated column type must bind
-# untyped (runtime/sqltypes.py + plan._column_plan, not this module's files).
-PG_UNTYPED_WRITES = pytest.mark.xfail(
-    strict=True, reason="String binds render ::VARCHAR; enum/unknown columns need an untyped bind"
-)
 
 
-@PG_UNTYPED_WRITES
 def test_pg_enum_accepts_an_allowed_value(pg: Served) -> None:
     created = _data(pg.client.post("/items/things?fields=mood", json={"mood": "sad"}))
     assert created == {"mood": "sad"}
@@ -227,7 +220,6 @@ def test_pg_array_is_read_only(pg: Served) -> None:
     assert created == {"tags": None, "code": "R1"}
 
 
-@PG_UNTYPED_WRITES
 def test_pg_unknown_type_takes_its_text_form(pg: Served) -> None:
     created = _data(pg.client.post("/items/things?fields=spot", json={"spot": "(3,4)"}))
     assert created == {"spot": "(3,4)"}
