@@ -15,6 +15,7 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 
 from dxgen import __version__
+from dxgen.runtime import drift
 from dxgen.runtime.accountability import Accountability
 from dxgen.runtime.auth.passwords import digest
 from tests.auth_helpers import ADMIN_HEADER, anonymous, create_user
@@ -172,3 +173,19 @@ def test_openapi_document_is_served(blog: Blog) -> None:
 def test_openapi_can_be_disabled(blog: Blog) -> None:
     app = blog.variant(OPENAPI_ENABLED=False)
     assert_error(app.test_client().get("/server/specs/oas"), 404, "ROUTE_NOT_FOUND")
+
+
+def test_health_includes_the_schema_drift_check(blog: Blog) -> None:
+    app = blog.variant()
+    rt = app.extensions["dxgen"]
+    rt.schema_fingerprint = drift.live_fingerprint(rt.engine, drift.tables_of(rt.registry.values()))
+    client = app.test_client()
+    body = client.get("/server/health").get_json()
+    assert body["status"] == "ok"
+    assert body["checks"][drift.CHECK_NAME][0]["status"] == "ok"
+    rt.schema_fingerprint = "generated-from-another-schema"
+    response = client.get("/server/health")
+    assert response.status_code == 503
+    [check] = response.get_json()["checks"][drift.CHECK_NAME]
+    assert check["status"] == "error"
+    assert "run `dxgen generate` again" in check["output"]
