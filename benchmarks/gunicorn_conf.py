@@ -14,7 +14,7 @@ import os
 bind = os.environ.get("BENCH_BIND", "127.0.0.1:8100")
 workers = int(os.environ.get("BENCH_WORKERS", "2"))
 worker_class = "sync"
-timeout = 120
+timeout = 900  # a million-row export on a busy machine takes minutes
 accesslog = None
 loglevel = "warning"
 
