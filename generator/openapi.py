@@ -10,6 +10,7 @@ relational field is its key or, when expanded with `fields=rel.*`, the related i
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from dxgen import __version__
 from dxgen.naming import class_name, unique_identifiers
@@ -258,11 +259,12 @@ def collection_paths(collection: Collection, names: dict[str, str]) -> Json:
                 tag, f"Delete one item of {collection.name}", (), no_content_response()
             ),
         )
-    paths = {f"/items/{collection.name}": list_path}
+    base = "/items/" + quote(collection.name, safe="")  # names may hold spaces or slashes
+    paths = {base: list_path}
     if item_path:
         for op in item_path.values():
             op["parameters"].insert(0, key_parameter(collection))
-        paths[f"/items/{collection.name}/{{key}}"] = item_path
+        paths[base + "/{key}"] = item_path
     return paths
 
 

@@ -15,16 +15,18 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, request
+from limits import parse as parse_limit
 
 from dxgen import __version__
+from dxgen.runtime import ratelimit
 from dxgen.runtime.accountability import current
+from dxgen.runtime.config import Settings
 from dxgen.runtime.errors import ForbiddenError, RouteNotFoundError
 from dxgen.runtime.web import Runtime, json_response, runtime
 
 HEALTH_TYPE = "application/health+json"
 OPENAPI_FILE = "openapi.json"  # generated inside the app package, so it ships with it
 DB_RESPONSE_THRESHOLD_MS = 150  # Directus's DB_HEALTHCHECK_THRESHOLD default
-DEFAULT_RATE_LIMIT = {"points": 100, "duration": 1}  # the tighter of the two default windows
 # Directus names its checks after the knex client, and monitors match on those names.
 CHECK_PREFIX = {"postgresql": "pg", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite3"}
 STATUS_RANK = {"ok": 0, "warn": 1, "error": 2}
@@ -69,7 +71,7 @@ def info() -> Response:
     if caller.authenticated or caller.admin:
         data.update(
             version=__version__,
-            rateLimit=rate_limit(runtime()),
+            rateLimit=rate_limit(settings),
             rateLimitGlobal=False,
             queryLimit={"default": settings.query_limit_default, "max": settings.query_limit_max},
             websocket=False,
@@ -96,14 +98,13 @@ def _openapi_bytes(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-def rate_limit(rt: Runtime) -> dict[str, int] | bool:
-    """Directus's `rateLimit` info: `false` when off, else `{points, duration}` (seconds)."""
-    settings = rt.settings
+def rate_limit(settings: Settings) -> dict[str, int] | bool:
+    """Directus's `rateLimit` info: `false` when off, else `{points, duration}` (seconds) of the
+    first window the limiter enforces (Directus has one; our defaults have two)."""
     if not settings.rate_limiter_enabled:
         return False
-    if settings.rate_limiter_points is None or settings.rate_limiter_duration is None:
-        return dict(DEFAULT_RATE_LIMIT)
-    return {"points": settings.rate_limiter_points, "duration": settings.rate_limiter_duration}
+    window = parse_limit(ratelimit.limit_strings(settings)[0])
+    return {"points": window.amount, "duration": window.get_expiry()}
 
 
 def health_checks(rt: Runtime) -> dict[str, list[dict[str, Any]]]:

@@ -30,6 +30,7 @@ from dxgen.introspect import introspect
 from dxgen.openapi import component_names, document
 from tests.auth_helpers import ADMIN_HEADER, bootstrap_url
 from tests.conftest import generate_app, load_builder
+from tests.e2e.test_awkward_names import build_awkward
 
 CHECKS = (
     not_a_server_error,
@@ -152,3 +153,18 @@ def test_the_app_lives_up_to_its_document(api_schema: Any) -> None:
         except (AssertionError, FailureGroup) as error:  # collect all: one run shows every one
             failures.append(f"{operation.label}: {error}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_awkward_names_give_a_valid_document_whose_paths_route(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'awkward.db'}"
+    build_awkward(url)
+    app = generate_app(url, tmp_path / "app", "awkward_openapi").create_app({"DB_URL": url})
+    spec = json.loads((Path(app.root_path) / "openapi.json").read_text())
+    validate(spec)
+    lists = [path for path in spec["paths"] if path.startswith("/items/") and "{" not in path]
+    assert "/items/Order%20Lines" in lists
+    client = app.test_client()
+    for path in lists:
+        assert client.get(path).status_code == 200, path
+    properties = spec["components"]["schemas"]["ItemsOrderLines"]["properties"]
+    assert properties["unit-price"]["type"] == "string"

@@ -12,6 +12,7 @@ import pytest
 from dxgen.introspect import introspect
 from dxgen.typescript import interface_names
 from tests.conftest import generate_app, load_builder
+from tests.e2e.test_awkward_names import build_awkward
 from tests.nodeenv import executable, node_modules
 
 # Every `@ts-expect-error` must meet an error, or tsc fails: the types cannot be vacuous (`any`).
@@ -126,3 +127,30 @@ def test_interface_names_avoid_the_root_and_each_other(generated: Path) -> None:
     names = interface_names(model)
     assert len(set(names.values())) == len(names)
     assert "Schema" not in names.values()
+
+
+AWKWARD_PROGRAM = """\
+import { createDirectus, readItems, rest } from "@directus/sdk";
+import type { Schema } from "./schema";
+
+const client = createDirectus<Schema>("http://localhost:8055").with(rest());
+
+export async function check(): Promise<void> {
+  const lines = await client.request(readItems("Order Lines", { fields: ["id", "unit-price"] }));
+  const price: string = lines[0]["unit-price"]; // quoted keys, decimals as strings
+  const codes = await client.request(readItems("2fa_codes", { fields: ["code"] }));
+  console.log(price, codes[0].code);
+}
+"""
+
+
+def test_awkward_names_type_check(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'awkward.db'}"
+    build_awkward(url)
+    generate_app(url, tmp_path / "app", "awkward_ts")
+    checked = tmp_path / "check"
+    checked.mkdir()
+    (checked / "schema.ts").write_text((tmp_path / "app" / "client" / "schema.ts").read_text())
+    (checked / "check.ts").write_text(AWKWARD_PROGRAM)
+    result = tsc(checked)
+    assert result.returncode == 0, result.stdout + result.stderr
