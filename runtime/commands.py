@@ -6,8 +6,10 @@ config) live here so every generated app gets them from the runtime, not from ge
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
+import uuid
 from typing import Any
 
 import click
@@ -68,9 +70,10 @@ def _role_id(conn: Any, name: str) -> str | None:
     if name.lower() == "public":
         return None
     roles = system.roles
-    row = conn.execute(
-        sa.select(roles.c.id).where(sa.or_(roles.c.name == name, roles.c.id == name))
-    ).first()
+    condition = roles.c.name == name
+    with contextlib.suppress(ValueError):  # an id is accepted too
+        condition = sa.or_(condition, roles.c.id == str(uuid.UUID(name)))
+    row = conn.execute(sa.select(roles.c.id).where(condition)).first()
     if row is None:
         raise click.ClickException(f"no role named {name!r}: create it with `dx roles create`")
     return str(row.id)

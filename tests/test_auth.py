@@ -264,3 +264,61 @@ def test_password_reset_round_trip(app: Flask, caplog: pytest.LogCaptureFixture)
         400,
         "INVALID_PAYLOAD",
     )
+
+
+def test_users_created_through_the_api_can_log_in(app: Flask) -> None:
+    admin = app.test_client()
+    email = f"api-{time.monotonic_ns()}@example.com"
+    role = admin.post("/roles", json={"name": f"r-{time.monotonic_ns()}"}).get_json()["data"]
+    created = admin.post(
+        "/users", json={"email": email, "password": "pw-123456", "role": role["id"]}
+    )
+    assert created.status_code == 200, created.get_data(as_text=True)
+    user = created.get_json()["data"]
+    assert user["password"] == "**********" and user["role"] == role["id"]
+    token = login(app, email, "pw-123456").get_json()["data"]["access_token"]
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], issuer="directus")
+    assert claims["role"] == role["id"] and claims["admin_access"] is False
+    # a static token set through the API works and is never read back
+    admin.patch(f"/users/{user['id']}", json={"token": "api-static-token"})
+    me = anonymous(app).get("/users/me", headers=bearer("api-static-token"))
+    assert me.get_json() == {"data": {"id": user["id"]}}  # the role may not read users
+    admin.patch(f"/users/{user['id']}", json={"status": "suspended"})
+    assert_error(anonymous(app).get("/users/me", headers=bearer(token)), 401, "USER_SUSPENDED")
+
+
+def test_dx_commands(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["dx", "bootstrap"])
+    assert result.exit_code == 0 and "up to date" in result.output
+    name = f"cli-{time.monotonic_ns()}"
+    assert runner.invoke(args=["dx", "roles", "create", "--name", name]).exit_code == 0
+    email = f"{name}@example.com"
+    result = runner.invoke(
+        args=["dx", "users", "create", "--email", email, "--password", "pw", "--role", name]
+    )
+    assert result.exit_code == 0, result.output
+    grant = [
+        "dx",
+        "permissions",
+        "grant",
+        "--role",
+        name,
+        "--collection",
+        "tags",
+        "--action",
+        "read",
+        "--fields",
+        "id",
+        "--filter",
+        '{"id":{"_lt":3}}',
+    ]
+    assert runner.invoke(args=grant).exit_code == 0
+    token = login(app, email, "pw").get_json()["data"]["access_token"]
+    tags = anonymous(app).get("/items/tags?sort=id", headers=bearer(token)).get_json()["data"]
+    assert tags == [{"id": 1}, {"id": 2}]
+    bad = runner.invoke(args=[*grant[:-2], "--filter", "{not json"])
+    assert bad.exit_code != 0 and "not valid JSON" in bad.output
+    revoke = ["dx", "permissions", "revoke", "--role", name, "--collection", "tags"]
+    assert "removed 1" in runner.invoke(args=revoke).output
+    assert anonymous(app).get("/items/tags", headers=bearer(token)).status_code == 403
