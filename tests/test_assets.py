@@ -168,6 +168,38 @@ def test_the_contract_example_gives_a_small_red_jpeg(
     assert red > 200 and green < 60 and blue < 60
 
 
+def halves_png() -> bytes:
+    """40x20: the left half red, the right half blue."""
+    image = Image.new("RGB", (40, 20), "red")
+    image.paste((0, 0, 255), (20, 0, 40, 20))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("record_focus", "query", "color"),
+    [
+        (None, "focal_point_x=2&focal_point_y=10", (255, 0, 0)),
+        (None, "focal_point_x=38&focal_point_y=10", (0, 0, 255)),
+        ({"focal_point_x": 38, "focal_point_y": 10}, "", (0, 0, 255)),
+        (
+            {"focal_point_x": 38, "focal_point_y": 10},
+            "focal_point_x=2&focal_point_y=10",
+            (255, 0, 0),
+        ),
+    ],
+)
+def test_cover_crops_keep_the_focal_point(
+    files_app: FilesApp, record_focus: dict | None, query: str, color: tuple
+) -> None:
+    data = uploaded(files_app, "halves.png", halves_png())
+    if record_focus:
+        files_app.client.patch(f"/files/{data['id']}", json=record_focus)
+    url = f"/assets/{data['id']}?width=10&height=10&fit=cover&format=png&{query}"
+    assert decoded(files_app.client.get(url)).convert("RGB").getpixel((5, 5)) == color
+
+
 @pytest.mark.parametrize(
     ("fmt", "pillow_format", "content_type"),
     [
@@ -207,6 +239,7 @@ def test_format_auto_follows_accept(files_app: FilesApp, image: dict[str, Any]) 
         ("fit=stretch", ["fit"]),
         ("format=gif", ["format"]),
         ("quality=101", ["quality"]),
+        ("focal_point_x=-1", ["focal_point_x"]),
         ("key=no-such-preset", ["key"]),
         ('transforms=[["sharpen"]]', ["transforms"]),
         ('transforms=[["flip"],["flip"],["flip"],["flip"],["flip"],["flip"]]', ["transforms"]),

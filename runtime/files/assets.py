@@ -84,6 +84,7 @@ def asset_for(record: StoredRecord, files: FilesRuntime) -> Asset:
     content_type = record.type or "application/octet-stream"
     if transform is None or content_type not in TRANSFORMABLE_TYPES:
         return Asset(location, record.filename_disk, content_type, stat.size, version)
+    transform = transform.focused(record.focal_point_x, record.focal_point_y)
     return _variant(
         record, location, transform, version, settings.assets_transform_image_max_dimension
     )

@@ -28,6 +28,8 @@ class StoredRecord:
     type: str | None
     width: int | None
     height: int | None
+    focal_point_x: int | None
+    focal_point_y: int | None
     modified_on: datetime
 
 

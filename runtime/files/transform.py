@@ -1,9 +1,11 @@
 """Image transformations of `/assets`: Directus's query parameters, validated, applied by Pillow.
 
 `width`, `height`, `fit` (cover|contain|inside|outside), `format` (jpg|jpeg|png|webp|tiff|avif|
-auto), `quality`, `withoutEnlargement`, the system presets (`key=system-small-cover`…) and a small
-`transforms` list (`[["rotate",90],["flip"]]`) of the sharp operations that have a direct Pillow
-counterpart. Anything else is 400 ILLEGAL_ASSET_TRANSFORMATION naming the offending parameters.
+auto), `quality`, `withoutEnlargement`, `focal_point_x`/`focal_point_y` (the pixel a cover crop
+keeps in view; the file's own focal point by default), the system presets
+(`key=system-small-cover`…) and a small `transforms` list (`[["rotate",90],["flip"]]`) of the
+sharp operations that have a direct Pillow counterpart. Anything else is 400
+ILLEGAL_ASSET_TRANSFORMATION naming the offending parameters.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
 import orjson
@@ -40,7 +42,17 @@ PRESETS = {  # Directus's system presets
     "system-large-cover": {"width": 800, "height": 800, "fit": "cover"},
     "system-large-contain": {"width": 800, "fit": "contain"},
 }
-PARAMETERS = ("width", "height", "fit", "format", "quality", "withoutEnlargement", "key")
+PARAMETERS = (
+    "width",
+    "height",
+    "fit",
+    "format",
+    "quality",
+    "withoutEnlargement",
+    "focal_point_x",
+    "focal_point_y",
+    "key",
+)
 
 
 class IllegalAssetTransformationError(DirectusError):
@@ -66,6 +78,14 @@ class Transform:
     quality: int | None = None
     without_enlargement: bool = False
     operations: tuple[tuple[Any, ...], ...] = ()
+    focal_point_x: int | None = None
+    focal_point_y: int | None = None
+
+    def focused(self, x: int | None, y: int | None) -> Transform:
+        """This transform with the file's focal point where the request named none."""
+        if self.focal_point_x is not None or self.focal_point_y is not None:
+            return self
+        return replace(self, focal_point_x=x, focal_point_y=y)
 
     def digest(self, source_version: str) -> str:
         """Names the cached variant: the same request on the same content, the same name."""
@@ -117,6 +137,13 @@ def _quality(raw: str, maximum: int) -> int:
     return value
 
 
+def _coordinate(raw: str, maximum: int) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(raw)
+    return value
+
+
 def _choice(options: tuple[str, ...]) -> Callable[[str, int], str]:
     def parse(raw: str, maximum: int) -> str:
         if raw not in options:
@@ -145,6 +172,8 @@ _PARSERS: dict[str, Callable[[str, int], Any]] = {
     "format": _format_choice,
     "quality": _quality,
     "withoutEnlargement": _flag,
+    "focal_point_x": _coordinate,
+    "focal_point_y": _coordinate,
 }
 _ATTRIBUTES = {"withoutEnlargement": "without_enlargement"}
 
@@ -239,7 +268,9 @@ def _resize(image: Image.Image, transform: Transform) -> Image.Image:
     if transform.width is None or transform.height is None:
         return image.resize(target, Image.Resampling.LANCZOS)
     if transform.fit == "cover":
-        return ImageOps.fit(image, target, Image.Resampling.LANCZOS)
+        return ImageOps.fit(
+            image, target, Image.Resampling.LANCZOS, centering=_centering(transform, image.size)
+        )
     if transform.fit == "contain":
         background = (0, 0, 0, 0) if "A" in image.getbands() else (0, 0, 0)
         return ImageOps.pad(image, target, Image.Resampling.LANCZOS, color=background)
@@ -248,6 +279,16 @@ def _resize(image: Image.Image, transform: Transform) -> Image.Image:
     scale = max(target[0] / image.width, target[1] / image.height)  # outside
     size = (math.ceil(image.width * scale), math.ceil(image.height * scale))
     return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def _centering(transform: Transform, size: tuple[int, int]) -> tuple[float, float]:
+    """Where a cover crop is centred, as fractions of the source: the focal point, else the
+    middle."""
+    x, y = transform.focal_point_x, transform.focal_point_y
+    return (
+        0.5 if x is None else min(1.0, x / size[0]),
+        0.5 if y is None else min(1.0, y / size[1]),
+    )
 
 
 def render(
