@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +13,7 @@ from flask import Blueprint, Response, request
 from dxgen.runtime import system
 from dxgen.runtime.auth import mail, sessions, tokens
 from dxgen.runtime.auth.passwords import digest, hash_password, needs_rehash, verify_password
+from dxgen.runtime.auth.stall import stalled
 from dxgen.runtime.errors import (
     DirectusError,
     InvalidCredentialsError,
@@ -50,18 +50,6 @@ def _data_response(data: dict[str, Any] | None = None) -> Response:
     return Response(orjson.dumps({"data": data}), content_type=JSON_TYPE)
 
 
-class _Stall:
-    """Pad a request to at least LOGIN_STALL_TIME, success and failure alike."""
-
-    def __enter__(self) -> None:
-        self.start = time.monotonic()
-
-    def __exit__(self, *exc: object) -> None:
-        remaining = runtime().settings.login_stall_time / 1000 - (time.monotonic() - self.start)
-        if remaining > 0:
-            time.sleep(remaining)
-
-
 def _email(body: dict[str, Any]) -> str:
     email = body.get("email")
     if email is None:
@@ -84,7 +72,7 @@ def login() -> Response:
     if not isinstance(password, str):
         raise InvalidPayloadError('"password" must be a string')
     mode = _mode(body, "json")
-    with _Stall():
+    with stalled():
         user_id = _check_password(email, password)
     response = _data_response()
     data = sessions.grant(user_id, mode, response)
@@ -193,7 +181,7 @@ def password_request() -> Response:
     reset_url = body.get("reset_url")
     if reset_url is not None and reset_url not in settings.password_reset_url_allow_list:
         raise InvalidPayloadError(f'URL "{reset_url}" can\'t be used to reset passwords')
-    with _Stall():
+    with stalled():
         with rt.engine.connect() as conn:
             row = conn.execute(
                 sa.select(system.users.c.email, system.users.c.password).where(

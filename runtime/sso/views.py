@@ -7,14 +7,12 @@ Routes exist only for enabled providers, as in Directus: any other name under `/
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import orjson
 from flask import Blueprint, Flask, Response, current_app, redirect, request
 
+from dxgen.runtime.auth.stall import stalled
 from dxgen.runtime.errors import DirectusError, InvalidCredentialsError, RouteNotFoundError
 from dxgen.runtime.sso import flow as flows
 from dxgen.runtime.sso import ldap, oauth
@@ -103,26 +101,13 @@ def finish_browser_login(name: str) -> Response:
     return response
 
 
-@contextmanager
-def _stalled() -> Iterator[None]:
-    """Pads the block to `LOGIN_STALL_TIME`, success and failure alike, so timing does not tell
-    a wrong password from an unknown user."""
-    started = time.monotonic()
-    try:
-        yield
-    finally:
-        remaining = runtime().settings.login_stall_time / 1000 - (time.monotonic() - started)
-        if remaining > 0:
-            time.sleep(remaining)
-
-
 @blueprint.post("/auth/login/<name>")
 def ldap_sign_in(name: str) -> Response:
     """`{identifier, password, mode?}` → the local login's answer. Raises 400 INVALID_PAYLOAD,
     401 INVALID_CREDENTIALS / USER_SUSPENDED, 403 INVALID_PROVIDER, 503 SERVICE_UNAVAILABLE."""
     provider: LdapProvider = _provider(name, LdapProvider)
     login = ldap_login(request.get_json(silent=True))
-    with _stalled():
+    with stalled():
         account = ldap.authenticate(provider, login.identifier, login.password)
         role = role_named(runtime().engine, account.groups) or provider.default_role
         registration = Registration(provider.name, True, role, refresh_role=True)
