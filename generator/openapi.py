@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from dxgen import __version__
 from dxgen.naming import class_name, unique_identifiers
+from dxgen.runtime.server import COLLECTION_KEY  # the runtime hides collections by this key
 from dxgen.schema import Collection, Column, Relation, Schema
 
 OPENAPI_VERSION = "3.1.0"
@@ -170,7 +171,7 @@ def item_schema(schema: Schema, collection: Collection, names: dict[str, str]) -
     for relation in relations.values():
         if relation.kind != "m2o":
             properties[relation.field] = alias_schema(schema, relation, names)
-    result: Json = {"type": "object", "properties": properties}
+    result: Json = {"type": "object", "properties": properties, COLLECTION_KEY: collection.name}
     if collection.comment:
         result["description"] = collection.comment
     return result
@@ -199,7 +200,7 @@ def input_schema(schema: Schema, collection: Collection) -> Json:
                 "type": "array",
                 "items": {"anyOf": [related, nested]},
             }
-    return {"type": "object", "properties": properties}
+    return {"type": "object", "properties": properties, COLLECTION_KEY: collection.name}
 
 
 def alias_schema(schema: Schema, relation: Relation, names: dict[str, str]) -> Json:

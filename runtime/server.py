@@ -11,6 +11,7 @@ import time
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 import sqlalchemy as sa
@@ -22,10 +23,12 @@ from dxgen.runtime import ratelimit
 from dxgen.runtime.accountability import current
 from dxgen.runtime.config import Settings
 from dxgen.runtime.errors import ForbiddenError, RouteNotFoundError
+from dxgen.runtime.schema_info import Readable, everything
 from dxgen.runtime.web import Runtime, json_response, runtime
 
 HEALTH_TYPE = "application/health+json"
 OPENAPI_FILE = "openapi.json"  # generated inside the app package, so it ships with it
+COLLECTION_KEY = "x-collection"  # marks a collection's component schemas in that document
 DB_RESPONSE_THRESHOLD_MS = 150  # Directus's DB_HEALTHCHECK_THRESHOLD default
 # Directus names its checks after the knex client, and monitors match on those names.
 CHECK_PREFIX = {"postgresql": "pg", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite3"}
@@ -79,23 +82,67 @@ def info() -> Response:
     return json_response({"data": data})
 
 
-@blueprint.get("/server/specs/oas")
-def openapi() -> Response:
-    """The OpenAPI 3.1 document `dxgen generate` wrote for this schema, served as is."""
+def openapi(readable: Readable) -> Response:
+    """The OpenAPI 3.1 document `dxgen generate` wrote for this schema, without the collections
+    the caller may not read (as Directus filters it by permissions)."""
     if not runtime().settings.openapi_enabled:
         raise RouteNotFoundError(request.path)
-    document = _openapi_bytes(Path(current_app.root_path) / OPENAPI_FILE)
+    document = _openapi_document(Path(current_app.root_path) / OPENAPI_FILE)
     if document is None:
         raise RouteNotFoundError(request.path)
-    response = Response(document, content_type="application/json; charset=utf-8")
+    text, parsed = document
+    shown = visible_document(parsed, readable)
+    response = Response(
+        text if shown is parsed else orjson.dumps(shown, option=orjson.OPT_SORT_KEYS),
+        content_type="application/json; charset=utf-8",
+    )
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
 @cache
-def _openapi_bytes(path: Path) -> bytes | None:
+def _openapi_document(path: Path) -> tuple[bytes, dict[str, Any]] | None:
     """Read once per process: the document only changes when the app is regenerated."""
-    return path.read_bytes() if path.is_file() else None
+    if not path.is_file():
+        return None
+    text = path.read_bytes()
+    return text, orjson.loads(text)
+
+
+def visible_document(document: dict[str, Any], readable: Readable) -> dict[str, Any]:
+    """`document` without the hidden collections' paths and schemas; references to their items
+    become plain objects, so what remains is still a valid document. The same object when
+    nothing is hidden."""
+    schemas = document["components"]["schemas"]
+    hidden = {
+        f"#/components/schemas/{name}"
+        for name, schema in schemas.items()
+        if COLLECTION_KEY in schema and not readable(schema[COLLECTION_KEY])
+    }
+    if not hidden:
+        return document
+    shown = _replace_refs(document, hidden)
+    shown["paths"] = {
+        path: item
+        for path, item in shown["paths"].items()
+        if not path.startswith("/items/") or readable(unquote(path.split("/")[2]))
+    }
+    shown["components"]["schemas"] = {
+        name: schema
+        for name, schema in shown["components"]["schemas"].items()
+        if f"#/components/schemas/{name}" not in hidden
+    }
+    return shown
+
+
+def _replace_refs(value: Any, hidden: set[str]) -> Any:
+    if isinstance(value, dict):
+        if value.get("$ref") in hidden:
+            return {"type": "object"}
+        return {key: _replace_refs(item, hidden) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replace_refs(item, hidden) for item in value]
+    return value
 
 
 def rate_limit(settings: Settings) -> dict[str, int] | bool:
@@ -164,5 +211,9 @@ def overall_status(checks: dict[str, list[dict[str, Any]]]) -> str:
     return max(statuses, key=STATUS_RANK.__getitem__, default="ok")
 
 
-def install(app: Flask) -> None:
+def install(app: Flask, readable: Readable = everything) -> None:
+    """The routes; `readable` decides which collections the OpenAPI document shows."""
     app.register_blueprint(blueprint)
+    app.add_url_rule(
+        "/server/specs/oas", "dxgen_server_openapi", lambda: openapi(readable), methods=["GET"]
+    )

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
+from openapi_spec_validator import validate
 
 from dxgen import __version__
-from dxgen.runtime import drift
+from dxgen.runtime import drift, server
 from dxgen.runtime.accountability import Accountability
 from dxgen.runtime.auth.passwords import digest
 from tests.auth_helpers import ADMIN_HEADER, anonymous, create_user
@@ -189,3 +190,18 @@ def test_health_includes_the_schema_drift_check(blog: Blog) -> None:
     [check] = response.get_json()["checks"][drift.CHECK_NAME]
     assert check["status"] == "error"
     assert "run `dxgen generate` again" in check["output"]
+
+
+def test_openapi_hides_collections_the_caller_cannot_read(
+    blog: Blog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install = server.install
+    monkeypatch.setattr(server, "install", lambda app: install(app, lambda c: c != "authors"))
+    response = blog.variant().test_client().get("/server/specs/oas")
+    document = response.get_json()
+    validate(document)  # no reference dangles
+    assert "/items/authors" not in document["paths"]
+    assert "/items/articles" in document["paths"]
+    assert "ItemsAuthors" not in document["components"]["schemas"]
+    author = document["components"]["schemas"]["ItemsArticles"]["properties"]["author_id"]
+    assert author == {"anyOf": [{"type": "integer"}, {"type": "object"}]}
