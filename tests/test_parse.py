@@ -367,7 +367,10 @@ def test_aggregate_forms(value: Any, expected: dict[str, list[str]] | None) -> N
         pytest.param("alias", "{nope", "Invalid JSON for alias object", id="alias"),
         pytest.param("deep", "[1]", '"deep" must be of type object', id="deep-array"),
         pytest.param(
-            "alias", {"x": {"y": "z"}}, '"alias" values must be strings', id="alias-nested"
+            "alias",
+            {"x": {"y": "z"}},
+            '"alias" value has to be a string. "dict" given',
+            id="alias-nested",
         ),
     ],
 )
