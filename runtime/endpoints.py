@@ -77,7 +77,7 @@ def request_body() -> Any:
         raise InvalidPayloadError(str(error).split(":")[0]) from None
 
 
-def _read_back(items: ItemsService, keys: list[Key], query: Query, many: bool) -> Response:
+def read_back(items: ItemsService, keys: list[Key], query: Query, many: bool) -> Response:
     try:
         data = items.read_keys(keys, query)
     except ForbiddenError:
@@ -143,7 +143,7 @@ def create(collection: Collection, hooks: Hooks) -> Response:
     if many and not payload:
         return json_response({"data": []})
     keys = items.create_many(payload)
-    return _read_back(items, keys, query, many)
+    return read_back(items, keys, query, many)
 
 
 def update_many(collection: Collection, hooks: Hooks) -> Response:
@@ -152,7 +152,7 @@ def update_many(collection: Collection, hooks: Hooks) -> Response:
     query = request_query()
     body = request_body()
     if isinstance(body, list):
-        return _read_back(items, items.update_batch(body), query, True)
+        return read_back(items, items.update_batch(body), query, True)
     if not isinstance(body, dict):
         raise InvalidPayloadError('"value" must be of type object')
     if "data" not in body:
@@ -164,7 +164,7 @@ def update_many(collection: Collection, hooks: Hooks) -> Response:
     else:
         keys = items.keys_by_query(_body_query(body["query"]))
     keys = items.update_keys(keys, body["data"])
-    return _read_back(items, keys, query, True)
+    return read_back(items, keys, query, True)
 
 
 def update_one(collection: Collection, hooks: Hooks, key: str) -> Response:
@@ -174,7 +174,7 @@ def update_one(collection: Collection, hooks: Hooks, key: str) -> Response:
     body = request_body()
     parsed = items.parse_key(key)
     items.update_keys([parsed], body if body is not None else {})
-    return _read_back(items, [parsed], query, False)
+    return read_back(items, [parsed], query, False)
 
 
 def delete_many(collection: Collection, hooks: Hooks) -> Response:

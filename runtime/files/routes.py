@@ -66,7 +66,7 @@ def create_files() -> Response:
         return endpoints.create(FILES_COLLECTION, HOOKS)
     items = endpoints.service(FILES_COLLECTION, NO_HOOKS)  # the upload sets every field itself
     keys = create_uploads(items, events, files_runtime())
-    return endpoints._read_back(items, keys, endpoints.request_query(), len(keys) > 1)
+    return endpoints.read_back(items, keys, endpoints.request_query(), len(keys) > 1)
 
 
 @blueprint.patch("/files")
@@ -83,7 +83,7 @@ def update_file(key: str) -> Response:
     items = endpoints.service(FILES_COLLECTION, HOOKS)
     parsed = items.parse_key(key)
     replace_upload(items, parsed, events, files_runtime())
-    return endpoints._read_back(items, [parsed], endpoints.request_query(), False)
+    return endpoints.read_back(items, [parsed], endpoints.request_query(), False)
 
 
 @blueprint.delete("/files")
