@@ -78,6 +78,8 @@ def request_body() -> Any:
 
 
 def read_back(items: ItemsService, keys: list[Key], query: Query, many: bool) -> Response:
+    """The answer to a write: the written items read with `?fields`, or 204 when the caller
+    may not read them back (Directus's rule)."""
     try:
         data = items.read_keys(keys, query)
     except ForbiddenError:
