@@ -107,7 +107,7 @@ def generate_command(force: bool, dry_run: bool, **app: Any) -> None:
     _echo_lines(run.warnings, err=True)
     _echo_lines(summary.schema_changes(run.previous, run.model))
     _echo_lines(summary.file_lines(report))
-    click.echo(summary.totals(report))
+    click.echo(summary.totals(report, app["out"]))
     if report.attention:
         _echo_lines(summary.attention_lines(report))
         sys.exit(1)

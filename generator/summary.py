@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dxgen.emit import EmitReport
 from dxgen.schema import Schema
 from dxgen.schemadiff import diff
@@ -33,13 +35,13 @@ def file_lines(report: EmitReport) -> list[str]:
     return [step_line(s) for s in shown]
 
 
-def totals(report: EmitReport) -> str:
+def totals(report: EmitReport, out: Path) -> str:
     counts: dict[str, int] = {}
     for step in report.steps:
         counts[step.action] = counts.get(step.action, 0) + 1
-    verb = "would be" if report.dry_run else "were"
     parts = ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
-    return f"{len(report.steps)} files {verb} checked: {parts}"
+    dry = " (dry run: nothing was written)" if report.dry_run else ""
+    return f"{out}: {len(report.steps)} files: {parts}{dry}"
 
 
 def attention_lines(report: EmitReport) -> list[str]:
