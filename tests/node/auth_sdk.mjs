@@ -22,9 +22,8 @@ const client = createDirectus(url).with(authentication("json")).with(rest());
 const out = { version };
 // the login signature changed to a single object in @directus/sdk 19
 out.login = major >= 19 ? await client.login({ email, password }) : await client.login(email, password);
-const firstToken = await client.getToken();
 out.refresh = await client.refresh();
-out.rotated = (await client.getToken()) !== firstToken;
+out.rotated = out.refresh.refresh_token !== out.login.refresh_token;
 out.me = await client.request(readMe({ fields: ["id", "email"] }));
 out.articles = await client.request(
   readItems("articles", {
