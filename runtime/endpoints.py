@@ -42,12 +42,15 @@ def service(collection: Collection, hooks: Hooks) -> ItemsService:
         default_limit=settings.query_limit_default,
         access=CACHE.access(rt.engine, who),
     )
+    # dxgen.toml may set a collection's own limits; the settings apply to the rest
+    limit_default = collection.limit_default or settings.query_limit_default
+    limit_max = settings.query_limit_max if collection.limit_max is None else collection.limit_max
     return ItemsService(
         rt.engine,
         ctx,
         collection,
-        limit_default=settings.query_limit_default,
-        limit_max=settings.query_limit_max,
+        limit_default=limit_default,
+        limit_max=limit_max,
         max_batch=settings.max_batch_mutation,
         hooks=hooks,
     )

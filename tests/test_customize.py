@@ -93,6 +93,12 @@ def test_hidden_read_only_and_limits(tmp_path: Path) -> None:
     assert client.get("/items/audit").status_code == 403
     posts = app.extensions["dxgen"].registry["posts"]
     assert (posts.readonly, posts.limit_default, posts.limit_max) == (True, 2, 5)
+    # the collection's own limits apply: 2 by default, at most 5
+    listed = client.get("/items/posts?fields=id&limit=-1").get_json()["data"]
+    assert len(client.get("/items/posts?fields=id").get_json()["data"]) == min(2, len(listed))
+    response = client.get("/items/posts?limit=6")
+    assert response.status_code == 400
+    assert "less than or equal to 5" in response.get_json()["errors"][0]["message"]
 
 
 def test_pyproject_tool_dxgen_is_read_when_there_is_no_dxgen_toml(tmp_path: Path) -> None:
