@@ -1,28 +1,52 @@
-"""CORS on the generated app, header for header as Directus answers (contract §9)."""
+"""CORS on the generated app, header for header as Directus answers (contract §9), except for
+the deliberate differences listed in `dxgen.runtime.cors`."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from flask import Flask, Response
+from flask import Flask
 from flask.testing import FlaskClient
 
+from dxgen.runtime import cors
 from dxgen.runtime.config import ConfigError, Settings
-from dxgen.runtime.cors import CorsPolicy, parse_origin
+from dxgen.runtime.cors import parse_origin
 from tests.conftest import Blog
 from tests.test_ratelimit import ON_SQLITE
 
 ORIGIN = "http://example.com"
 PREFLIGHT = {"Origin": ORIGIN, "Access-Control-Request-Method": "PATCH"}
+GRANTED = {  # what every request from ORIGIN gets with the defaults and CORS_ORIGIN=true
+    "Access-Control-Allow-Origin": ORIGIN,
+    "Vary": "Origin",
+    "Access-Control-Allow-Credentials": "true",
+    "Access-Control-Expose-Headers": "Content-Range",
+}
 
 
 def cors_client(blog: Blog, **settings: Any) -> FlaskClient:
     return blog.variant(CORS_ENABLED=True, **settings).test_client()
 
 
+def bare_client(**environ: str) -> FlaskClient:
+    """A one-route app with only the CORS layer, configured from `environ`."""
+    settings = Settings.load(
+        environ={"SECRET": "s", "CORS_ENABLED": "true", **environ}, env_file=None
+    )
+    app = Flask(__name__)
+    app.test_client_class = FlaskClient  # no database, so no admin login (conftest's default)
+    app.extensions["dxgen"] = SimpleNamespace(settings=settings)
+    cors.install(app)
+    app.add_url_rule("/", "ok", lambda: "ok")
+    return app.test_client()
+
+
 def cors_headers(response: Any) -> dict[str, str]:
-    """The CORS-related headers of a response (Vary included), by name."""
+    """The CORS-related headers of a response (Vary included), by name; each once."""
+    names = {name for name, _ in response.headers.items()}
+    assert len(names) == len(response.headers), "a header is sent twice"
     return {
         name: value
         for name, value in response.headers.items()
@@ -53,22 +77,15 @@ def test_simple_request_with_origin_gets_origin_vary_credentials_expose(blog: Bl
         "/items/tags?limit=1", headers={"Origin": ORIGIN}
     )
     assert response.status_code == 200
-    assert cors_headers(response) == {
-        "Access-Control-Allow-Origin": ORIGIN,
-        "Vary": "Origin",
-        "Access-Control-Allow-Credentials": "true",
-        "Access-Control-Expose-Headers": "Content-Range",
-    }
+    assert cors_headers(response) == GRANTED
 
 
 @ON_SQLITE
-def test_request_without_origin_gets_no_allow_origin_but_the_rest(blog: Blog) -> None:
+def test_request_without_origin_gets_only_vary(blog: Blog) -> None:
+    """Deliberate: Directus also sends credentials and exposed headers, which no browser reads
+    on a request without an Origin."""
     response = cors_client(blog, CORS_ORIGIN="true").get("/items/tags?limit=1")
-    assert cors_headers(response) == {
-        "Vary": "Origin",
-        "Access-Control-Allow-Credentials": "true",
-        "Access-Control-Expose-Headers": "Content-Range",
-    }
+    assert cors_headers(response) == {"Vary": "Origin"}
 
 
 @ON_SQLITE
@@ -87,41 +104,79 @@ def test_enabled_cors_reflects_by_default(blog: Blog) -> None:
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
 
 
+APP = "https://app.example.org"
+
+
 @pytest.mark.parametrize(
     ("setting", "origin", "allow_origin", "vary"),
     [
+        ("true", ORIGIN, ORIGIN, "Origin"),
+        ("true", None, None, "Origin"),
         ("*", ORIGIN, "*", None),
         ("*", None, "*", None),
-        ("https://app.example.org", ORIGIN, "https://app.example.org", "Origin"),
+        (APP, APP, APP, "Origin"),
+        (APP, ORIGIN, None, "Origin"),  # deliberate: Directus sends APP, the browser refuses
+        (APP, None, None, "Origin"),
+        (APP, APP.upper(), None, "Origin"),  # exact, as Directus (flask-cors ignores case)
+        ("http://[::1]:8055", "http://[::1]:8055", "http://[::1]:8055", "Origin"),
+        ("http://[::1]:8055", "http://1:8055", None, "Origin"),  # brackets are not a regex
         ("https://a.test,http://example.com", ORIGIN, ORIGIN, "Origin"),
         ("https://a.test, https://b.test", ORIGIN, None, "Origin"),
         ('["https://a.test", "http://example.com"]', ORIGIN, ORIGIN, "Origin"),
+        ('["https://a.test"]', ORIGIN, None, "Origin"),
         (r"regex:^https?://.*\.com$", ORIGIN, ORIGIN, "Origin"),
         (r"regex:^https://.*\.org$", ORIGIN, None, "Origin"),
+        (r"regex:example\.com$", ORIGIN, ORIGIN, "Origin"),  # searched, as RegExp#test
+        (r"regex:^example\.com$", ORIGIN, None, "Origin"),
         (r"https://a.test,regex:example\.com$", ORIGIN, ORIGIN, "Origin"),
     ],
 )
 def test_origin_forms(
     setting: str, origin: str | None, allow_origin: str | None, vary: str | None
 ) -> None:
-    settings = Settings.load(
-        environ={"SECRET": "s", "CORS_ENABLED": "true", "CORS_ORIGIN": setting}, env_file=None
+    response = bare_client(CORS_ORIGIN=setting).get(
+        "/", headers={"Origin": origin} if origin else {}
     )
-    response = Response()
-    with Flask(__name__).test_request_context(headers={"Origin": origin} if origin else {}):
-        CorsPolicy.from_settings(settings).apply(response, preflight=False)
-    assert response.headers.get("Access-Control-Allow-Origin") == allow_origin
-    assert response.headers.get("Vary") == vary
-    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    headers = cors_headers(response)
+    assert headers.get("Access-Control-Allow-Origin") == allow_origin
+    assert headers.get("Vary") == vary
+    granted = allow_origin is not None
+    assert headers.get("Access-Control-Expose-Headers") == ("Content-Range" if granted else None)
+    credentials = "true" if granted and allow_origin != "*" else None
+    assert headers.get("Access-Control-Allow-Credentials") == credentials
+
+
+def test_wildcard_preflight_without_credentials() -> None:
+    """Deliberate: with `*` Directus also sends `Allow-Credentials: true`, which a browser
+    ignores next to a wildcard (and flask-cors refuses to combine)."""
+    response = bare_client(CORS_ORIGIN="*").options("/", headers=PREFLIGHT)
+    assert response.status_code == 204
+    assert cors_headers(response) == {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "GET,POST,PATCH,DELETE",
+        "Access-Control-Allow-Headers": "Content-Type,Authorization",
+        "Access-Control-Max-Age": "18000",
+        "Access-Control-Expose-Headers": "Content-Range",
+    }
 
 
 @ON_SQLITE
-def test_unlisted_origin_preflight_is_answered_without_allow_origin(blog: Blog) -> None:
+def test_unlisted_origin_preflight_is_answered_without_cors_headers(blog: Blog) -> None:
+    """Deliberate: Directus also sends methods, headers and max age, which the browser never
+    reads once the origin is refused."""
     client = cors_client(blog, CORS_ORIGIN="https://a.test,https://b.test")
     response = client.options("/items/articles", headers=PREFLIGHT)
     assert response.status_code == 204
-    assert "Access-Control-Allow-Origin" not in response.headers
-    assert response.headers["Access-Control-Allow-Methods"] == "GET,POST,PATCH,DELETE"
+    assert cors_headers(response) == {"Vary": "Origin"}
+
+
+def test_preflight_for_an_unlisted_method_gets_no_preflight_headers() -> None:
+    """Deliberate: Directus lists the methods anyway; the browser refuses `PUT` either way."""
+    response = bare_client(CORS_ORIGIN="true").options(
+        "/", headers={**PREFLIGHT, "Access-Control-Request-Method": "PUT"}
+    )
+    assert response.status_code == 204
+    assert cors_headers(response) == GRANTED
 
 
 @ON_SQLITE
@@ -135,7 +190,9 @@ def test_configured_lists_and_switches(blog: Blog) -> None:
         CORS_CREDENTIALS=False,
         CORS_MAX_AGE=0,
     )
-    response = client.options("/items/articles", headers=PREFLIGHT)
+    response = client.options(
+        "/items/articles", headers={**PREFLIGHT, "Access-Control-Request-Method": "SEARCH"}
+    )
     assert cors_headers(response) == {
         "Access-Control-Allow-Origin": ORIGIN,
         "Vary": "Origin",
@@ -155,14 +212,30 @@ def test_empty_allowed_headers_reflect_the_requested_ones(blog: Blog) -> None:
     assert response.headers["Vary"] == "Origin, Access-Control-Request-Headers"
 
 
+def test_configured_allowed_headers_are_sent_verbatim_whatever_is_requested() -> None:
+    client = bare_client(CORS_ALLOWED_HEADERS="Content-Type, Authorization,X-Custom")
+    for requested in ({}, {"Access-Control-Request-Headers": "x-custom"}):
+        response = client.options("/", headers={**PREFLIGHT, **requested})
+        assert response.headers["Access-Control-Allow-Headers"] == (
+            "Content-Type,Authorization,X-Custom"
+        )
+        assert response.headers["Vary"] == "Origin"
+
+
 @ON_SQLITE
 def test_preflight_is_answered_before_routing_rate_limiting_and_auth(blog: Blog) -> None:
     client = cors_client(
-        blog, RATE_LIMITER_ENABLED=True, RATE_LIMITER_POINTS=1, RATE_LIMITER_DURATION=60
+        blog,
+        RATE_LIMITER_ENABLED=True,
+        RATE_LIMITER_POINTS=1,
+        RATE_LIMITER_DURATION=60,
+        QUERYSTRING_MAX_LENGTH=256,
     )
-    for path in ("/items/articles", "/no-such-route", "/users/me"):
+    too_long = "/items/articles?" + "x" * 300
+    for path in ("/items/articles", "/no-such-route", "/users/me", too_long):
         response = client.options(path, headers={**PREFLIGHT, "Authorization": "Bearer junk"})
         assert response.status_code == 204, path
+        assert response.headers["Access-Control-Allow-Origin"] == ORIGIN, path
         assert "X-RateLimit-Limit" not in response.headers
 
 
