@@ -134,3 +134,14 @@ class PermissionCache:
 
 
 CACHE = PermissionCache()
+
+
+def caller_may_read(collection: str) -> bool:
+    """Whether the current request's caller may read `collection` at all: what `/collections`,
+    `/fields`, `/relations` and the OpenAPI document show."""
+    from flask import current_app
+
+    from dxgen.runtime.accountability import current
+
+    engine = current_app.extensions["dxgen"].engine
+    return CACHE.access(engine, current()).rule(collection, "read") is not None

@@ -108,14 +108,15 @@ def _install_extensions(app: Flask) -> None:
         server,
         sso,
     )
+    from dxgen.runtime.permissions import caller_may_read
 
     commands.install(app)
     cors.install(app)
     reqlog.install(app)
     ratelimit.install(app)
     auth.install(app)
-    server.install(app)
-    schema_info.install(app)
+    server.install(app, caller_may_read)
+    schema_info.install(app, caller_may_read)
     sso.install(app)
     files.install(app)
 

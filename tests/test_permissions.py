@@ -242,3 +242,17 @@ def test_permissions_me(blog: Blog, editor: Caller) -> None:
     assert data["tags"]["read"] == {"access": "partial", "fields": ["id"]}
     assert data["tags"]["create"] == {"access": "full", "fields": ["*"], "presets": {"name": "x"}}
     assert data["articles"]["read"] == {"access": "none"}
+
+
+def test_schema_endpoints_and_openapi_show_only_readable_collections(
+    blog: Blog, editor: Caller
+) -> None:
+    grant(blog.app, editor.role, "tags", "read")
+    collections = editor.client.get("/collections").get_json()["data"]
+    assert [c["collection"] for c in collections] == ["tags"]
+    fields = editor.client.get("/fields").get_json()["data"]
+    assert {f["collection"] for f in fields} == {"tags"}
+    assert_error(editor.client.get("/fields/articles"), 403, "FORBIDDEN")
+    spec = editor.client.get("/server/specs/oas").get_json()
+    items = {path.split("/")[2] for path in spec["paths"] if path.startswith("/items/")}
+    assert items == {"tags"}

@@ -195,7 +195,7 @@ def test_a_readable_predicate_hides_collections(
 ) -> None:
     install = schema_info.install
     monkeypatch.setattr(
-        schema_info, "install", lambda app: install(app, readable=lambda c: c != "authors")
+        schema_info, "install", lambda app, _readable: install(app, lambda c: c != "authors")
     )
     client = blog.variant().test_client()
     assert "authors" not in [c["collection"] for c in data(client.get("/collections"))]

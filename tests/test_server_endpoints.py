@@ -196,7 +196,9 @@ def test_openapi_hides_collections_the_caller_cannot_read(
     blog: Blog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     install = server.install
-    monkeypatch.setattr(server, "install", lambda app: install(app, lambda c: c != "authors"))
+    monkeypatch.setattr(
+        server, "install", lambda app, _readable: install(app, lambda c: c != "authors")
+    )
     response = blog.variant().test_client().get("/server/specs/oas")
     document = response.get_json()
     validate(document)  # no reference dangles
