@@ -75,6 +75,9 @@ def _is_closed_connection(error: exc.DBAPIError) -> bool:
 
 
 def _is_connection_failure(orig: Any) -> bool:
+    if type(orig).__module__.startswith("sqlite3"):
+        # the database file is gone or unreadable: the SQLite form of "cannot connect"
+        return "unable to open database file" in str(orig)
     code = getattr(orig, "sqlstate", None)
     if code is not None or type(orig).__module__.startswith("psycopg"):
         # psycopg reports a failed connect without a SQLSTATE

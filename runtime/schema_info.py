@@ -96,7 +96,7 @@ def _column_info(
     dialect: sa.Dialect,
     sort: int,
 ) -> dict[str, Any]:
-    column = collection.table.c[field.name]
+    column = collection.table.c[field.name]  # keyed by the API name (dxgen.toml renames)
     special = ["m2o"] if m2o else SPECIALS.get(field.type)
     meta = _field_meta(collection.name, field.name, sort, special)
     meta.update(readonly=field.readonly or collection.readonly, required=field.required)
@@ -105,7 +105,7 @@ def _column_info(
         "field": field.name,
         "type": field.type,
         "schema": {
-            "name": field.name,
+            "name": collection.column_name(field.name),
             "table": collection.table.name,
             "data_type": data_type(column, dialect),
             "default_value": None,

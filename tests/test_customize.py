@@ -71,6 +71,12 @@ def test_renamed_collection_and_fields_are_served_under_their_new_names(tmp_path
         {"headline": "Third"},
     ]
     assert client.get("/items/posts").status_code == 403
+    field = client.get("/fields/articles/headline").get_json()["data"]
+    assert (field["field"], field["schema"]["name"], field["schema"]["table"]) == (
+        "headline",
+        "title",
+        "posts",
+    )
     # the module keeps the table's name, so a rename moves no file
     assert 'name="articles",' in project.read("app/collections/posts.py")
     assert 'sa.Column(\n        "title",' in project.read("app/schema.py")

@@ -109,8 +109,6 @@ def test_health_is_503_when_the_database_is_down(blog: Blog, who: Accountability
 
 
 def test_a_token_cannot_be_checked_when_the_database_is_down(blog: Blog) -> None:
-    if blog.backend == "sqlite":
-        pytest.xfail("dberrors.unavailable does not classify SQLite's 'unable to open' (500)")
     down = blog.variant(DB_URL=DOWN_URLS[blog.backend])
     response = FlaskClient(down, down.response_class).get("/server/health", headers=ADMIN_HEADER)
     assert_error(response, 503, "SERVICE_UNAVAILABLE")
