@@ -7,15 +7,14 @@ import base64
 import io
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from werkzeug.serving import make_server
 
-from tests.auth_helpers import ADMIN_TOKEN, ensure_admin
+from tests.auth_helpers import ADMIN_TOKEN
+from tests.httpserver import serving
 from tests.test_files import files_app_on, png_bytes
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -28,16 +27,8 @@ nodeenv = pytest.importorskip(
 def base_url(tmp_path: Path) -> Iterator[str]:
     """A files app (SQLite: what the SDK sees is the same on every backend, and /files is
     tested per backend elsewhere) served over HTTP on a free port for the duration of a test."""
-    with files_app_on("sqlite", tmp_path) as served:
-        ensure_admin(served.app)
-        server = make_server("127.0.0.1", 0, served.app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
+    with files_app_on("sqlite", tmp_path) as served, serving(served.app) as base:
+        yield base
 
 
 def test_sdk_upload_reads_back_transformed(base_url: str, tmp_path: Path) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.auth_helpers import ADMIN_EMAIL, ADMIN_PASSWORD, ensure_admin
+from tests.auth_helpers import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.conftest import ROOT, Blog
+from tests.httpserver import serving
 from tests.nodeenv import node_modules
 
 NODE_DIR = ROOT / "tests" / "node"
@@ -21,14 +20,10 @@ NODE_DIR = ROOT / "tests" / "node"
 @pytest.fixture
 def served(blog: Blog) -> Iterator[str]:
     app = blog.variant(LOGIN_STALL_TIME=0)
-    ensure_admin(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serving(app) as base:
+            yield base
     finally:
-        server.shutdown()
         app.extensions["dxgen"].engine.dispose()
 
 
