@@ -29,58 +29,15 @@ BASE = datetime(2023, 1, 1)
 """Every timestamp is BASE plus whole seconds (naive, meaning UTC): MariaDB TIMESTAMP drops
 fractions, and whole seconds keep the three databases identical."""
 
-WORDS: Sequence[str] = [
-    "database",
-    "python",
-    "query",
-    "index",
-    "schema",
-    "migration",
-    "cache",
-    "server",
-    "request",
-    "journey",
-    "recipe",
-    "quantum",
-    "galaxy",
-    "garden",
-    "coffee",
-    "mountain",
-    "design",
-    "pattern",
-    "river",
-    "forest",
-    "engine",
-    "rocket",
-    "violin",
-    "harbor",
-    "lantern",
-    "meadow",
-    "canyon",
-    "glacier",
-    "compass",
-    "orchard",
-    "puzzle",
-    "signal",
-    "thunder",
-    "velvet",
-    "window",
-    "yellow",
-    "zephyr",
-    "anchor",
-    "bridge",
-    "castle",
-    "desert",
-    "ember",
-    "falcon",
-    "granite",
-    "horizon",
-    "island",
-    "jungle",
-    "kernel",
-    "ladder",
-    "marble",
-]
+_VOCABULARY = (
+    "database python query index schema migration cache server request journey recipe quantum "
+    "galaxy garden coffee mountain design pattern river forest engine rocket violin harbor "
+    "lantern meadow canyon glacier compass orchard puzzle signal thunder velvet window yellow "
+    "zephyr anchor bridge castle desert ember falcon granite horizon island jungle kernel "
+    "ladder marble"
+)
+WORDS: Sequence[str] = tuple(_VOCABULARY.split())
+"""Titles, names and bodies are drawn from these words (order matters: the seed indexes them)."""
 STATUSES: Sequence[str] = ("draft", "published", "archived")
 STATUS_WEIGHTS: Sequence[int] = (20, 70, 10)
 RARE_TITLE = "Quantum of Garden"

@@ -135,7 +135,7 @@ def check(targets: list[Target], queries: list[Query]) -> dict[tuple[str, str], 
             if expected is None and problem is None and not query.writes:
                 expected = identity(json.loads(body))
             if problem and target.peer:
-                measure.skipped = f"cannot answer: {problem.split(' b', 1)[0]}"
+                measure.skipped = f"cannot answer: {problem.split(':', 1)[0].split(' b', 1)[0]}"
             elif problem:
                 failures.append(f"{query.name} {target.name}: {problem}")
     if failures:
@@ -149,7 +149,9 @@ def _disagreement(status: int, body: bytes, query: Query, expected: object) -> s
     if query.writes or expected is None:
         return None
     got = identity(json.loads(body))
-    return None if got == expected else f"{got} != reference {expected}"
+    if got == expected:
+        return None
+    return f"different ids or order than the reference: {str(got)[:200]} != {str(expected)[:200]}"
 
 
 def load(
