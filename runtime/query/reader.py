@@ -1,7 +1,8 @@
-"""Run a read: one statement for the root (many-to-one relations joined into it) and one per
-one-to-many / many-to-many relation in the tree, batched with `IN` over all parents at once.
+"""Run a read: one statement for the root (many-to-one relations joined into it, key lists
+folded in) and one per level of one-to-many / many-to-many relations below it: every relation
+of a level is read by the same UNION ALL statement, batched with `IN` over all parents at once.
 
-So a page of 1,000 articles with authors, comments and tags costs three statements, not 3,001.
+So a page of 1,000 articles with authors, comments and tags costs two statements, not 3,001.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import NullType, TypeDecorator
 
 from dxgen.runtime.errors import ForbiddenError, InvalidQueryError
 from dxgen.runtime.model import Collection
@@ -260,34 +262,70 @@ def stream_rows(
 
 
 def load_children(conn: Connection, ctx: Context, pending: list[_Children]) -> None:
-    for children in pending:
-        _load(conn, ctx, children)
+    """Fill the one-to-many lists of a tree level by level. Every relation of one level is
+    read by the same statement (a UNION ALL of one branch per relation), so a read costs one
+    statement per level of relations, however many relations and rows it has."""
+    level = pending
+    while level:
+        level = _load_level(conn, ctx, level)
 
 
-def _load(conn: Connection, ctx: Context, children: _Children) -> None:
-    item = children.item
-    assert item.relation is not None and item.child is not None
-    keys = list(dict.fromkeys(k for k, _ in children.waiting if k is not None))
-    groups: dict[Any, list[Any]] = {}
+@dataclass
+class _Branch:
+    """One relation's part of a level statement: its SELECT and how to read its rows."""
+
+    index: int  # which `_Children` of the level it fills
+    selection: Selection
+    assemble: Assembler
+    fk_label: str
+    statement: sa.Select[Any]
+
+
+def _load_level(conn: Connection, ctx: Context, level: list[_Children]) -> list[_Children]:
+    """Read one level; return the next level's pending lists."""
+    found: list[dict[Any, list[Any]]] = [{} for _ in level]
+    work: list[tuple[int, list[Any]]] = []
+    for index, children in enumerate(level):
+        keys = list(dict.fromkeys(k for k, _ in children.waiting if k is not None))
+        work.extend((index, keys[s : s + IN_BATCH]) for s in range(0, len(keys), IN_BATCH))
     nested: list[_Children] = []
-    for start in range(0, len(keys), IN_BATCH):
-        batch_groups, batch_nested = _query_children(
-            conn, ctx, item, keys[start : start + IN_BATCH]
-        )
-        groups.update(batch_groups)
-        nested.extend(batch_nested)
-    for key, out in children.waiting:
-        out[item.key] = groups.get(key, [])
-    load_children(conn, ctx, nested)
+    for batch in _packed(work):
+        branches = [_branch(ctx, level[index], index, keys) for index, keys in batch]
+        for branch, mapping in _rows(conn, branches):
+            obj = branch.assemble(mapping)
+            value: Any = obj
+            if level[branch.index].item.keys_only and obj is not None:
+                parts = list(obj.values())
+                value = ",".join(str(v) for v in parts) if len(parts) > 1 else parts[0]
+            found[branch.index].setdefault(mapping[branch.fk_label], []).append(value)
+        nested.extend(child for branch in branches for child in branch.selection.children)
+    for index, children in enumerate(level):
+        for key, out in children.waiting:
+            out[children.item.key] = found[index].get(key, [])
+    return nested
 
 
-def _query_children(
-    conn: Connection, ctx: Context, item: Item, keys: list[Any]
-) -> tuple[dict[Any, list[Any]], list[_Children]]:
+def _packed(work: list[tuple[int, list[Any]]]) -> Iterator[list[tuple[int, list[Any]]]]:
+    """Branches grouped so that one statement binds at most IN_BATCH parent keys."""
+    batch: list[tuple[int, list[Any]]] = []
+    size = 0
+    for index, keys in work:
+        if batch and size + len(keys) > IN_BATCH:
+            yield batch
+            batch, size = [], 0
+        batch.append((index, keys))
+        size += len(keys)
+    if batch:
+        yield batch
+
+
+def _branch(ctx: Context, children: _Children, index: int, keys: list[Any]) -> _Branch:
+    """The children of `keys` for one relation, numbered in order in an `_o` column."""
+    item = children.item
     assert item.relation is not None and item.child is not None
     node = item.child
     child = node.collection
-    table = child.table.alias("r")
+    table = child.table.alias(f"r{index}")
     joins = Joins(ctx, child, table)
     selection = Selection(ctx, joins)
     fk = table.c[item.relation.related_field]
@@ -302,18 +340,71 @@ def _query_children(
         where = sa.and_(where, search_condition(ctx, child, table, str(deep["_search"])))
     sort = deep.get("_sort")
     order = order_clauses(ctx, joins, sort if isinstance(sort, list) else _split(sort), child)
-    page = nested_page(deep, ctx)
-    statement = _per_parent(selection, joins, where, order, fk, page)
-    groups: dict[Any, list[Any]] = {}
+    statement = _per_parent(selection, joins, where, order, fk, nested_page(deep, ctx))
+    return _Branch(index, selection, assemble, fk_label, statement)
+
+
+def _rows(conn: Connection, branches: list[_Branch]) -> Iterator[tuple[_Branch, Any]]:
+    """The rows of every branch, each in its own order. Several branches run as one UNION
+    ALL: each takes its own columns of a wide row (NULL in the others' columns, typed for
+    SQLAlchemy only, so each database infers the real type from the branch that has it)."""
+    if len(branches) == 1:
+        statement = branches[0].statement
+        yield from (
+            (branches[0], row._mapping)
+            for row in conn.execute(statement.order_by(statement.selected_columns["_o"]))
+        )
+        return
+    subqueries = [branch.statement.subquery(f"b{i}") for i, branch in enumerate(branches)]
+    layout = [
+        (i, column.name, column.type)
+        for i, branch in enumerate(branches)
+        for column in branch.selection.columns
+    ]
+    selects = []
+    for i, subquery in enumerate(subqueries):
+        columns = [sa.literal_column(str(i), sa.Integer).label("_b"), subquery.c._o.label("_o")]
+        for position, (owner, name, type_) in enumerate(layout):
+            value = _wide_column(conn.dialect, subquery.c[name] if owner == i else None, type_)
+            columns.append(value.label(f"g{position}"))
+        selects.append(sa.select(*columns).select_from(subquery))
+    union = sa.union_all(*selects)
+    statement = union.order_by(sa.literal_column("_b"), sa.literal_column("_o"))
+    renames = [
+        {name: f"g{position}" for position, (owner, name, _) in enumerate(layout) if owner == i}
+        for i in range(len(branches))
+    ]
     for row in conn.execute(statement):
-        obj = assemble(row._mapping)
-        value: Any = obj
-        if item.keys_only and obj is not None:
-            value = (
-                ",".join(str(v) for v in obj.values()) if len(obj) > 1 else next(iter(obj.values()))
-            )
-        groups.setdefault(row._mapping[fk_label], []).append(value)
-    return groups, selection.children
+        mapping = row._mapping
+        index = mapping["_b"]
+        yield branches[index], _Renamed(mapping, renames[index])
+
+
+def _wide_column(dialect: Any, value: Any, type_: Any) -> sa.ColumnElement[Any]:
+    """A column of a level statement: the branch's own `value`, or a NULL standing in for
+    another branch's column. PostgreSQL types a UNION column from its first branches, so its
+    NULLs carry the real type (and values of types it cannot name for a NULL, such as enums,
+    travel as text); MariaDB and SQLite type the column from every branch."""
+    if dialect.name != "postgresql":
+        return value if value is not None else sa.type_coerce(sa.null(), type_)
+    impl = type_.load_dialect_impl(dialect) if isinstance(type_, TypeDecorator) else type_
+    nameless = isinstance(impl, NullType)
+    if value is None:
+        return sa.type_coerce(sa.cast(sa.null(), sa.Text if nameless else type_), type_)
+    return sa.type_coerce(sa.cast(value, sa.Text), type_) if nameless else value
+
+
+class _Renamed:
+    """A row of a level statement seen through one branch's own column labels."""
+
+    __slots__ = ("_mapping", "_names")
+
+    def __init__(self, mapping: Any, names: dict[str, str]) -> None:
+        self._mapping = mapping
+        self._names = names
+
+    def __getitem__(self, label: str) -> Any:
+        return self._mapping[self._names[label]]
 
 
 def _split(sort: Any) -> list[str] | None:
@@ -349,14 +440,15 @@ def _per_parent(
     fk: sa.ColumnElement[Any],
     page: Page,
 ) -> sa.Select[Any]:
-    """All children of all parents in one statement; with a limit, a window function numbers
-    each parent's children so the limit applies per parent, not to the whole batch."""
+    """All children of all parents in one statement, numbered in order in `_o`; with a limit,
+    the number restarts per parent so the limit applies per parent, not to the whole batch."""
     base = sa.select(*selection.columns).select_from(joins.from_clause).where(where)
     if page.limit is None and not page.offset:
-        return base.order_by(*order)
+        return base.add_columns(sa.func.row_number().over(order_by=order).label("_o"))
     number = sa.func.row_number().over(partition_by=fk, order_by=order).label("_n")
     inner = base.add_columns(number).subquery()
-    outer = sa.select(*[inner.c[c.name] for c in selection.columns]).where(inner.c._n > page.offset)
+    columns = [inner.c[c.name] for c in selection.columns]
+    outer = sa.select(*columns, inner.c._n.label("_o")).where(inner.c._n > page.offset)
     if page.limit is not None:
         outer = outer.where(inner.c._n <= page.offset + page.limit)
-    return outer.order_by(inner.c._n)
+    return outer
