@@ -64,19 +64,22 @@ def test_headers_follow_directus(files_app: FilesApp, image: dict[str, Any]) -> 
     assert headers["Vary"] == "Origin, Cache-Control"
     modified = parsedate_to_datetime(headers["Last-Modified"])
     assert headers["ETag"] == f'"{int(modified.timestamp())}"'
+    response.close()  # a streamed body left unread is closed before the next request
     download = files_app.client.get(f"/assets/{image['id']}?download")
     assert download.headers["Content-Disposition"] == 'attachment; filename="red image.png"'
+    download.close()
 
 
 def test_non_ascii_names_get_an_rfc5987_filename(files_app: FilesApp) -> None:
     data = uploaded(files_app, "Grüße.txt", TEXT)
-    disposition = files_app.client.get(f"/assets/{data['id']}").headers["Content-Disposition"]
+    with files_app.client.get(f"/assets/{data['id']}") as response:
+        disposition = response.headers["Content-Disposition"]
     assert disposition == "inline; filename=\"Gr__e.txt\"; filename*=UTF-8''Gr%C3%BC%C3%9Fe.txt"
 
 
 def test_revalidation_answers_304(files_app: FilesApp, image: dict[str, Any]) -> None:
-    first = files_app.client.get(f"/assets/{image['id']}")
-    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    with files_app.client.get(f"/assets/{image['id']}") as first:
+        etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
     by_etag = files_app.client.get(f"/assets/{image['id']}", headers={"If-None-Match": etag})
     assert by_etag.status_code == 304 and by_etag.get_data() == b""
     by_date = files_app.client.get(
@@ -85,6 +88,7 @@ def test_revalidation_answers_304(files_app: FilesApp, image: dict[str, Any]) ->
     assert by_date.status_code == 304
     stale = files_app.client.get(f"/assets/{image['id']}", headers={"If-None-Match": '"1"'})
     assert stale.status_code == 200
+    stale.close()
 
 
 @pytest.mark.parametrize(
