@@ -249,11 +249,15 @@ def stream_rows(
     sort: list[str] | None,
     page: Page,
     batch: int = 1000,
+    first: int = 50,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Like `read_rows` but batch by batch from a server-side cursor: memory stays flat."""
+    """Like `read_rows` but batch by batch from a server-side cursor: memory stays flat. The
+    first batch is small so the first bytes of an export leave at once."""
     selection, assemble, statement = _root(ctx, node, where, joins, sort, page)
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(statement)
-    for chunk in result.partitions(batch):
+    size = first
+    while chunk := result.fetchmany(size):
+        size = batch
         objects = [assemble(row._mapping) for row in chunk]
         load_children(conn, ctx, selection.children)
         for children in selection.children:
