@@ -30,6 +30,8 @@ from dxgen.runtime.query.functions import date_part, split_call
 from dxgen.runtime.serialize import function_value, serializer_for
 
 IN_BATCH = 5000
+# key-list subqueries without a row filter, by (dialect, parent table, relation, limit)
+_KEY_LISTS: dict[tuple[Any, ...], sa.ScalarSelect[Any]] = {}
 Assembler = Callable[[Any], dict[str, Any] | None]  # row mapping -> object
 
 
@@ -137,16 +139,27 @@ class Selection:
     def _key_list(
         self, collection: Collection, table: sa.FromClause, item: Item
     ) -> Callable[[Any, dict[str, Any]], Any]:
-        """A key list read by the parent's own statement (see `keylists`)."""
+        """A key list read by the parent's own statement (see `keylists`). Without a row
+        filter it depends only on the schema, so it is built once per worker and reused."""
         assert item.child is not None and item.relation is not None and collection.single_key
         child = item.child.collection
-        child_table = child.table.alias()
-        condition = child_table.c[item.relation.related_field] == table.c[collection.single_key]
-        allowed = row_condition(self.ctx, child, child_table)
-        if allowed is not None:
-            condition = sa.and_(condition, allowed)
         page = nested_page(item.child.deep, self.ctx)
-        expr = keylists.key_list(self.ctx.dialect, child, child_table, table, condition, page.limit)
+        rule = self.ctx.rule(child, "read")  # None: unrestricted; 403 when not granted
+        filtered = rule is not None and bool(rule.filter)
+        cache_key = (self.ctx.dialect, table, item.field, page.limit)
+        expr = None if filtered else _KEY_LISTS.get(cache_key)
+        if expr is None:
+            child_table = child.table.alias()
+            fk = child_table.c[item.relation.related_field]
+            condition = fk == table.c[collection.single_key]
+            allowed = row_condition(self.ctx, child, child_table)
+            if allowed is not None:
+                condition = sa.and_(condition, allowed)
+            expr = keylists.key_list(
+                self.ctx.dialect, child, child_table, table, condition, page.limit
+            )
+            if not filtered and isinstance(table, sa.Table):  # a base table: stable
+                _KEY_LISTS[cache_key] = expr
         label = self.label(expr)
         decode = keylists.decoder(child)
         return lambda m, _o: decode(m[label])
