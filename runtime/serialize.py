@@ -53,19 +53,21 @@ def _date(value: Any) -> str:
 
 
 def _time(value: Any) -> str:
-    return value.strftime("%H:%M:%S") if isinstance(value, dt.time) else str(value)
+    if isinstance(value, dt.time):
+        return value.replace(tzinfo=None).isoformat(timespec="seconds")
+    return str(value)
 
 
 def _date_time(value: Any) -> str:
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S")
+        return value.replace(tzinfo=None).isoformat(timespec="seconds")
     return str(value)
 
 
 def timestamp(value: Any) -> str:
+    """UTC with milliseconds (truncated, as a JavaScript Date holds them) and a `Z`."""
     if isinstance(value, dt.datetime):
-        moment = to_utc(value)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        return to_utc(value).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
     return str(value)
 
 
@@ -93,6 +95,17 @@ def _csv(value: Any) -> list[str]:
 
 
 CONCEALED = "**********"
+
+# Directus types whose database value, once through `sqltypes`, is already the wire value when
+# it has this Python type: readers pass such values through without calling a serialiser.
+NATIVE_TYPES: dict[str, type] = {
+    "integer": int,
+    "float": float,
+    "string": str,
+    "text": str,
+    "uuid": str,
+    "boolean": bool,
+}
 
 _BY_TYPE: dict[str, Serializer] = {
     "integer": _integer,

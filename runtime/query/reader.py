@@ -27,12 +27,12 @@ from dxgen.runtime.query.filters import (
     search_condition,
 )
 from dxgen.runtime.query.functions import date_part, split_call
-from dxgen.runtime.serialize import function_value, serializer_for
+from dxgen.runtime.serialize import NATIVE_TYPES, function_value, serializer_for
 
 IN_BATCH = 5000
 # key-list subqueries without a row filter, by (dialect, parent table, relation, limit)
 _KEY_LISTS: dict[tuple[Any, ...], sa.ScalarSelect[Any]] = {}
-Assembler = Callable[[Any], dict[str, Any] | None]  # row mapping -> object
+Assembler = Callable[[Any], dict[str, Any] | None]  # row (read by position) -> object
 
 
 @dataclass
@@ -60,10 +60,11 @@ class Selection:
         self.columns: list[sa.Label[Any]] = []
         self.children: list[_Children] = []
 
-    def label(self, expr: sa.ColumnElement[Any]) -> str:
-        name = f"c{len(self.columns)}"
-        self.columns.append(expr.label(name))
-        return name
+    def label(self, expr: sa.ColumnElement[Any]) -> int:
+        """Select `expr`; rows are read by the returned position (cheaper than by name)."""
+        index = len(self.columns)
+        self.columns.append(expr.label(f"c{index}"))
+        return index
 
     def add(self, node: Node, table: sa.FromClause, nullable: bool = False) -> Assembler:
         """Select what `node` needs from `table` (joining its many-to-ones) and return the
@@ -72,12 +73,12 @@ class Selection:
         keys = [self.label(table.c[name]) for name in collection.primary_key]
         parts = [self._part(collection, table, item) for item in node.items]
 
-        def assemble(mapping: Any) -> dict[str, Any] | None:
-            if nullable and all(mapping[k] is None for k in keys):
+        def assemble(row: Any) -> dict[str, Any] | None:
+            if nullable and all(row[k] is None for k in keys):
                 return None
             out: dict[str, Any] = {}
             for key, build in parts:
-                out[key] = build(mapping, out)
+                out[key] = build(row, out)
             return out
 
         return assemble
@@ -88,16 +89,24 @@ class Selection:
         if item.kind == "column":
             spec = collection.get(item.field)
             assert spec is not None
-            label = self.label(table.c[item.field])
+            index = self.label(table.c[item.field])
             serialize = serializer_for(spec.type, spec.scale)
-            return item.key, lambda m, _o: None if m[label] is None else serialize(m[label])
+            native = NATIVE_TYPES.get(spec.type)
+
+            def column(row: Any, _out: dict[str, Any]) -> Any:
+                value = row[index]
+                if value is None or type(value) is native:  # already its wire value
+                    return value
+                return serialize(value)
+
+            return item.key, column
         if item.kind == "function":
             if item.function == "count":
                 expr = count_children(self.ctx, collection, table, item.field)
             else:
                 expr = date_part(item.function or "", table.c[item.field], self.ctx.dialect)
-            label = self.label(expr)
-            return item.key, lambda m, _o: function_value(m[label])
+            index = self.label(expr)
+            return item.key, lambda row, _o: function_value(row[index])
         assert item.child is not None
         if item.kind == "m2o":
             return item.key, self._many_to_one(collection, table, item)
@@ -130,8 +139,8 @@ class Selection:
         children = _Children(item)
         self.children.append(children)
 
-        def build(mapping: Any, out: dict[str, Any]) -> list[Any]:
-            children.waiting.append((mapping[key], out))
+        def build(row: Any, out: dict[str, Any]) -> list[Any]:
+            children.waiting.append((row[key], out))
             return []
 
         return build
@@ -160,9 +169,9 @@ class Selection:
             )
             if not filtered and isinstance(table, sa.Table):  # a base table: stable
                 _KEY_LISTS[cache_key] = expr
-        label = self.label(expr)
+        index = self.label(expr)
         decode = keylists.decoder(child)
-        return lambda m, _o: decode(m[label])
+        return lambda row, _o: decode(row[index])
 
 
 def order_clauses(
@@ -248,7 +257,7 @@ def read_rows(
 ) -> list[dict[str, Any]]:
     """The objects of one list request (root statement plus one per o2m relation)."""
     selection, assemble, statement = _root(ctx, node, where, joins, sort, page)
-    rows = [assemble(row._mapping) for row in conn.execute(statement)]
+    rows = [assemble(row) for row in conn.execute(statement)]
     load_children(conn, ctx, selection.children)
     return rows  # type: ignore[return-value]
 
@@ -271,7 +280,7 @@ def stream_rows(
     size = first
     while chunk := result.fetchmany(size):
         size = batch
-        objects = [assemble(row._mapping) for row in chunk]
+        objects = [assemble(row) for row in chunk]
         load_children(conn, ctx, selection.children)
         for children in selection.children:
             children.waiting.clear()
@@ -294,7 +303,7 @@ class _Branch:
     index: int  # which `_Children` of the level it fills
     selection: Selection
     assemble: Assembler
-    fk_label: str
+    fk_label: int
     statement: sa.Select[Any]
 
 
@@ -308,13 +317,13 @@ def _load_level(conn: Connection, ctx: Context, level: list[_Children]) -> list[
     nested: list[_Children] = []
     for batch in _packed(work):
         branches = [_branch(ctx, level[index], index, keys) for index, keys in batch]
-        for branch, mapping in _rows(conn, branches):
-            obj = branch.assemble(mapping)
+        for branch, row in _rows(conn, branches):
+            obj = branch.assemble(row)
             value: Any = obj
             if level[branch.index].item.keys_only and obj is not None:
                 parts = list(obj.values())
                 value = ",".join(str(v) for v in parts) if len(parts) > 1 else parts[0]
-            found[branch.index].setdefault(mapping[branch.fk_label], []).append(value)
+            found[branch.index].setdefault(row[branch.fk_label], []).append(value)
         nested.extend(child for branch in branches for child in branch.selection.children)
     for index, children in enumerate(level):
         for key, out in children.waiting:
@@ -368,7 +377,7 @@ def _rows(conn: Connection, branches: list[_Branch]) -> Iterator[tuple[_Branch, 
     if len(branches) == 1:
         statement = branches[0].statement
         yield from (
-            (branches[0], row._mapping)
+            (branches[0], row)
             for row in conn.execute(statement.order_by(statement.selected_columns["_o"]))
         )
         return
@@ -387,14 +396,12 @@ def _rows(conn: Connection, branches: list[_Branch]) -> Iterator[tuple[_Branch, 
         selects.append(sa.select(*columns).select_from(subquery))
     union = sa.union_all(*selects)
     statement = union.order_by(sa.literal_column("_b"), sa.literal_column("_o"))
-    renames = [
-        {name: f"g{position}" for position, (owner, name, _) in enumerate(layout) if owner == i}
-        for i in range(len(branches))
-    ]
+    # a branch's own column k sits at position 2 + (its offset in the layout) + k of a wide row
+    starts = {owner: position for position, (owner, _, _) in reversed(list(enumerate(layout)))}
+    offsets = [2 + starts[i] for i in range(len(branches))]
     for row in conn.execute(statement):
-        mapping = row._mapping
-        index = mapping["_b"]
-        yield branches[index], _Renamed(mapping, renames[index])
+        index = row[0]
+        yield branches[index], _Shifted(row, offsets[index])
 
 
 def _wide_column(dialect: Any, value: Any, type_: Any) -> sa.ColumnElement[Any]:
@@ -411,17 +418,17 @@ def _wide_column(dialect: Any, value: Any, type_: Any) -> sa.ColumnElement[Any]:
     return sa.type_coerce(sa.cast(value, sa.Text), type_) if nameless else value
 
 
-class _Renamed:
-    """A row of a level statement seen through one branch's own column labels."""
+class _Shifted:
+    """A wide row of a level statement seen through one branch's own column positions."""
 
-    __slots__ = ("_mapping", "_names")
+    __slots__ = ("_offset", "_row")
 
-    def __init__(self, mapping: Any, names: dict[str, str]) -> None:
-        self._mapping = mapping
-        self._names = names
+    def __init__(self, row: Any, offset: int) -> None:
+        self._row = row
+        self._offset = offset
 
-    def __getitem__(self, label: str) -> Any:
-        return self._mapping[self._names[label]]
+    def __getitem__(self, index: int) -> Any:
+        return self._row[self._offset + index]
 
 
 def _split(sort: Any) -> list[str] | None:
