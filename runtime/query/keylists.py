@@ -17,7 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from dxgen.runtime.model import Collection
-from dxgen.runtime.serialize import serializer_for
+from dxgen.runtime.serialize import NATIVE_TYPES, serializer_for
 
 FOLDABLE_KEY_TYPES = frozenset({"integer", "bigInteger", "string", "uuid"})
 
@@ -82,11 +82,14 @@ def decoder(child: Collection) -> Callable[[Any], list[Any]]:
     assert spec is not None
     single = len(child.primary_key) == 1
     serialize = serializer_for(spec.type, spec.scale) if single else str
+    native = NATIVE_TYPES.get(spec.type) if single else str
 
     def decode(value: Any) -> list[Any]:
         if value is None:
             return []
         items = orjson.loads(value) if isinstance(value, str | bytes) else value
+        if all(type(item) is native for item in items):  # JSON already holds wire values
+            return items
         return [serialize(item) for item in items]
 
     return decode
