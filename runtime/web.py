@@ -7,7 +7,7 @@ Thin on purpose: request parsing and response writing only; the work happens in 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
 
 from dxgen.runtime.config import Settings
 from dxgen.runtime.db import make_engine
@@ -64,6 +65,25 @@ def error_response(error: DirectusError) -> Response:
     return Response(orjson.dumps(envelope(error)), status=error.status, content_type=JSON_TYPE)
 
 
+class LazyBuilderRule(Rule):
+    """A URL rule whose URL builders are generated on first use.
+
+    Werkzeug generates and compiles two builder functions for every rule as it is added; a
+    generated app adds eight rules per collection and almost never builds URLs, so for a
+    500-table schema that code generation was most of the start-up time."""
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compiled: Callable[..., tuple[str, str]] | None = None
+
+        def build(rule: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
+            nonlocal compiled
+            if compiled is None:
+                compiled = Rule._compile_builder(rule, append_unknown).__get__(rule, None)
+            return compiled(*args, **kwargs)
+
+        return build
+
+
 def build_app(
     import_name: str,
     modules: Iterable[ModuleType],
@@ -79,6 +99,8 @@ def build_app(
     modules = list(modules)
     settings = Settings.load({**(user_settings or {}), **(config or {})})
     app = Flask(import_name)
+    if hasattr(Rule, "_compile_builder"):  # werkzeug's private hook; plain rules otherwise
+        app.url_rule_class = LazyBuilderRule
     app.config["MAX_CONTENT_LENGTH"] = settings.max_payload_size
     registry = Registry([*(module.COLLECTION for module in modules), *SYSTEM_COLLECTIONS])
     app.extensions["dxgen"] = Runtime(

@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import url_for
 
 from tests.auth_helpers import ADMIN_HEADER, bootstrap_url
-from tests.conftest import generate_app, load_builder
+from tests.conftest import generate_app, import_package, load_builder
 
 
 def _free_port() -> int:
@@ -139,3 +140,12 @@ def test_generated_gunicorn_conf_is_used(server: str, served_dir: Path) -> None:
         assert time.monotonic() < deadline, log
         time.sleep(0.05)
     assert log.count("Booting worker") == 2
+
+
+def test_url_building_still_works_with_lazy_rule_builders(served_dir: Path) -> None:
+    """Rules compile their URL builders on first use (start-up); building must still work."""
+    app = import_package(served_dir, "app").create_app({"DB_URL": "sqlite://"})
+    with app.test_request_context():
+        endpoint = next(r.endpoint for r in app.url_map.iter_rules() if "<key>" in r.rule)
+        assert url_for(endpoint, key="7").endswith("/7")
+        assert url_for(endpoint, key="7", extra="x").endswith("/7?extra=x")
