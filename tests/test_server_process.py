@@ -144,7 +144,7 @@ def test_generated_gunicorn_conf_is_used(server: str, served_dir: Path) -> None:
 
 def test_url_building_still_works_with_lazy_rule_builders(served_dir: Path) -> None:
     """Rules compile their URL builders on first use (start-up); building must still work."""
-    app = import_package(served_dir, "app").create_app({"DB_URL": "sqlite://"})
+    app = import_package(served_dir / "api", "app").create_app({"DB_URL": "sqlite://"})
     with app.test_request_context():
         endpoint = next(r.endpoint for r in app.url_map.iter_rules() if "<key>" in r.rule)
         assert url_for(endpoint, key="7").endswith("/7")
