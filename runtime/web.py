@@ -103,9 +103,7 @@ def build_app(
         app.url_rule_class = LazyBuilderRule
     app.config["MAX_CONTENT_LENGTH"] = settings.max_payload_size
     registry = Registry([*(module.COLLECTION for module in modules), *SYSTEM_COLLECTIONS])
-    app.extensions["dxgen"] = Runtime(
-        settings, registry, make_engine(settings), schema_fingerprint
-    )
+    app.extensions["dxgen"] = Runtime(settings, registry, make_engine(settings), schema_fingerprint)
     _register_errors(app)
     app.before_request(_check_query_string)
     _install_extensions(app)

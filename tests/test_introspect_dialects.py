@@ -206,8 +206,6 @@ def test_pg_enum_values_are_validated(pg: Served) -> None:
     assert response.get_json()["errors"][0]["extensions"]["valid"] == ["happy", "sad"]
 
 
-
-
 def test_pg_enum_accepts_an_allowed_value(pg: Served) -> None:
     created = _data(pg.client.post("/items/things?fields=mood", json={"mood": "sad"}))
     assert created == {"mood": "sad"}
