@@ -18,7 +18,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from dxgen.runtime import system
-from dxgen.runtime.auth.passwords import digest, hash_password
+from dxgen.runtime.auth.passwords import digest
 from dxgen.runtime.config import Settings
 from dxgen.runtime.permissions import CACHE as permissions_cache
 
@@ -112,40 +112,12 @@ def bootstrap_command() -> None:
         if anyone is not None:
             click.echo("users exist already; no admin created")
             return
-        role = _admin_role(conn)
+        role = system.admin_role(conn)
         password = settings.admin_password or secrets.token_urlsafe(12)
-        conn.execute(
-            sa.insert(users).values(
-                id=system.new_id(),
-                email=email,
-                password=hash_password(password),
-                role=role,
-                status="active",
-                token=digest(settings.admin_token) if settings.admin_token else None,
-            )
-        )
+        system.create_user(conn, email, password, role, settings.admin_token)
     click.echo(f"created admin {email}")
     if not settings.admin_password:
         click.echo(f"password: {password}")
-
-
-def _admin_role(conn: Any) -> str:
-    roles = system.roles
-    row = conn.execute(sa.select(roles.c.id).where(roles.c.name == "Administrator")).first()
-    if row is not None:
-        return str(row.id)
-    role_id = system.new_id()
-    conn.execute(
-        sa.insert(roles).values(
-            id=role_id,
-            name="Administrator",
-            icon="verified",
-            description="Initial administrative role with unrestricted access",
-            admin_access=True,
-            app_access=True,
-        )
-    )
-    return role_id
 
 
 @dx.group("users")
@@ -175,18 +147,8 @@ def users_create(
         if conn.execute(sa.select(users.c.id).where(users.c.email == email)).first():
             raise click.ClickException(f"a user with email {email} exists already")
         role = _role_id(conn, role_name) if role_name else None
-        user_id = system.new_id()
-        conn.execute(
-            sa.insert(users).values(
-                id=user_id,
-                email=email,
-                password=hash_password(password),
-                role=role,
-                status="active",
-                token=digest(token) if token else None,
-                first_name=first_name,
-                last_name=last_name,
-            )
+        user_id = system.create_user(
+            conn, email, password, role, token, first_name=first_name, last_name=last_name
         )
     click.echo(f"created user {email} ({user_id})")
 

@@ -272,3 +272,51 @@ FILES_COLLECTION = _collection(
     ),
 )
 SYSTEM_COLLECTIONS = (USERS_COLLECTION, ROLES_COLLECTION, PERMISSIONS_COLLECTION, FILES_COLLECTION)
+
+
+# -- the few writes every entry point (bootstrap, CLI, tests) shares ---------------------------
+
+
+def admin_role(conn: Connection) -> str:
+    """The id of the "Administrator" role, created when missing."""
+    row = conn.execute(sa.select(roles.c.id).where(roles.c.name == "Administrator")).first()
+    if row is not None:
+        return str(row.id)
+    role_id = new_id()
+    conn.execute(
+        sa.insert(roles).values(
+            id=role_id,
+            name="Administrator",
+            icon="verified",
+            description="Initial administrative role with unrestricted access",
+            admin_access=True,
+            app_access=True,
+        )
+    )
+    return role_id
+
+
+def create_user(
+    conn: Connection,
+    email: str,
+    password: str,
+    role: str | None = None,
+    token: str | None = None,
+    **extra: object,
+) -> str:
+    """An active local user (password hashed, static token stored as its digest); its id."""
+    from dxgen.runtime.auth.passwords import digest, hash_password
+
+    user_id = new_id()
+    conn.execute(
+        sa.insert(users).values(
+            id=user_id,
+            email=email,
+            password=hash_password(password),
+            role=role,
+            status="active",
+            token=digest(token) if token else None,
+            **extra,
+        )
+    )
+    return user_id

@@ -15,7 +15,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dxgen.runtime import system
-from dxgen.runtime.auth.passwords import digest, hash_password
 from dxgen.runtime.permissions import CACHE
 
 ADMIN_EMAIL = "admin@example.com"
@@ -27,28 +26,13 @@ ADMIN_HEADER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 def bootstrap(engine: sa.Engine) -> str:
     """dxgen's tables and the admin (idempotent); returns the admin's id."""
     system.ensure_schema(engine)
-    users, roles = system.users, system.roles
+    users = system.users
     with engine.begin() as conn:
         row = conn.execute(sa.select(users.c.id).where(users.c.email == ADMIN_EMAIL)).first()
         if row is not None:
             return str(row.id)
-        role = conn.execute(sa.select(roles.c.id).where(roles.c.name == "Administrator")).first()
-        role_id = str(role.id) if role else system.new_id()
-        if role is None:
-            conn.execute(
-                sa.insert(roles).values(id=role_id, name="Administrator", admin_access=True)
-            )
-        user_id = system.new_id()
-        conn.execute(
-            sa.insert(users).values(
-                id=user_id,
-                email=ADMIN_EMAIL,
-                password=hash_password(ADMIN_PASSWORD),
-                role=role_id,
-                token=digest(ADMIN_TOKEN),
-            )
-        )
-    return user_id
+        role = system.admin_role(conn)
+        return system.create_user(conn, ADMIN_EMAIL, ADMIN_PASSWORD, role, ADMIN_TOKEN)
 
 
 def bootstrap_url(url: str) -> str:
@@ -93,14 +77,8 @@ def create_user(
 ) -> str:
     """An active user (with an optional role id); returns the id."""
     ensure_admin(app)
-    user_id = system.new_id()
     with app.extensions["dxgen"].engine.begin() as conn:
-        conn.execute(
-            sa.insert(system.users).values(
-                id=user_id, email=email, password=hash_password(password), role=role, **extra
-            )
-        )
-    return user_id
+        return system.create_user(conn, email, password, role, **extra)
 
 
 def create_role(app: Flask, name: str, admin: bool = False) -> str:

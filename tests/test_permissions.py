@@ -35,7 +35,7 @@ def editor(blog: Blog) -> Iterator[Caller]:
     name = f"editor-{uuid.uuid4().hex[:8]}"
     role = create_role(app, name)
     token = f"token-{name}"
-    user = create_user(app, f"{name}@example.com", role=role, token=_digest(token))
+    user = create_user(app, f"{name}@example.com", role=role, token=token)
     client = anonymous(app)
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     yield Caller(app, role, user, client)
@@ -46,12 +46,6 @@ def editor(blog: Blog) -> Iterator[Caller]:
 def public(blog: Blog) -> Iterator[FlaskClient]:
     yield anonymous(blog.app)
     revoke_all(blog.app, None)
-
-
-def _digest(token: str) -> str:
-    from dxgen.runtime.auth.passwords import digest
-
-    return digest(token)
 
 
 def test_public_role_has_no_access_by_default(public: FlaskClient) -> None:

@@ -18,7 +18,6 @@ from openapi_spec_validator import validate
 from dxgen import __version__
 from dxgen.runtime import drift, server
 from dxgen.runtime.accountability import Accountability
-from dxgen.runtime.auth.passwords import digest
 from tests.auth_helpers import ADMIN_HEADER, anonymous, create_user
 from tests.conftest import Blog, assert_error
 
@@ -45,7 +44,7 @@ def as_caller(app: Flask, who: Accountability) -> FlaskClient:
 def user_client(app: Flask) -> FlaskClient:
     """A client authenticated as a new user without admin access (a static token)."""
     token = f"user-token-{uuid.uuid4().hex}"
-    create_user(app, f"{token}@example.com", token=digest(token))
+    create_user(app, f"{token}@example.com", token=token)
 
     class UserClient(FlaskClient):
         def open(self, *args: Any, **kwargs: Any) -> Any:
