@@ -8,6 +8,7 @@ So a page of 1,000 articles with authors, comments and tags costs two statements
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -277,14 +278,18 @@ def stream_rows(
     first batch is small so the first bytes of an export leave at once."""
     selection, assemble, statement = _root(ctx, node, where, joins, sort, page)
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(statement)
-    size = first
-    while chunk := result.fetchmany(size):
-        size = batch
-        objects = [assemble(row) for row in chunk]
-        load_children(conn, ctx, selection.children)
-        for children in selection.children:
-            children.waiting.clear()
-        yield objects  # type: ignore[misc]
+    # Children are read on a second connection: a MySQL connection with an unbuffered result
+    # open would silently drop that result's remaining rows to run another statement.
+    with ExitStack() as stack:
+        side = stack.enter_context(conn.engine.connect()) if selection.children else conn
+        size = first
+        while chunk := result.fetchmany(size):
+            size = batch
+            objects = [assemble(row) for row in chunk]
+            load_children(side, ctx, selection.children)
+            for children in selection.children:
+                children.waiting.clear()
+            yield objects  # type: ignore[misc]
 
 
 def load_children(conn: Connection, ctx: Context, pending: list[_Children]) -> None:
