@@ -102,7 +102,9 @@ class PermissionCache:
     """Rules by role, per worker, refreshed every CACHE_SECONDS."""
 
     def __init__(self) -> None:
-        self._entries: dict[str | None, tuple[float, dict[tuple[str, str], Rule]]] = {}
+        # by (engine, role): apps embedded in one process keep their databases' rules apart
+        self._entries: dict[tuple[Engine, str | None], tuple[float, dict[tuple[str, str], Rule]]]
+        self._entries = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -111,7 +113,7 @@ class PermissionCache:
 
     def rules(self, engine: Engine, role: str | None) -> dict[tuple[str, str], Rule]:
         now = time.monotonic()
-        entry = self._entries.get(role)
+        entry = self._entries.get((engine, role))
         if entry is not None and entry[0] > now:
             return entry[1]
         table = system.permissions
@@ -120,7 +122,7 @@ class PermissionCache:
             rows = conn.execute(sa.select(table).where(condition).order_by(table.c.id))
             rules = rules_from_rows(row._mapping for row in rows)
         with self._lock:
-            self._entries[role] = (now + CACHE_SECONDS, rules)
+            self._entries[(engine, role)] = (now + CACHE_SECONDS, rules)
         return rules
 
     def access(self, engine: Engine, who: Accountability) -> Access:
