@@ -580,3 +580,10 @@ def test_query_string_pipeline_error() -> None:
         "message": 'Invalid query. "limit" must be a number.',
         "extensions": {"reason": '"limit" must be a number', "code": "INVALID_QUERY"},
     }
+
+
+@pytest.mark.parametrize("name", ["limit", "offset", "page"])
+def test_empty_numbers_read_as_zero_like_directus(name: str) -> None:
+    """Directus reads `limit=` with JavaScript's Number(""), which is 0 (not an error)."""
+    assert getattr(sanitize({name: ""}), name) == 0
+    assert getattr(sanitize({name: "  "}), name) == 0

@@ -102,6 +102,8 @@ def _json_object(name: str, value: Any, what: str) -> Any:
 def _integer(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool | list | dict):
         raise InvalidQueryError(f'"{name}" must be a number')
+    if isinstance(value, str) and not value.strip():
+        return 0  # `limit=` is JavaScript's Number(""): 0, as Directus reads it
     try:
         number = float(value)
     except (TypeError, ValueError):

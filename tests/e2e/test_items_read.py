@@ -249,3 +249,8 @@ def test_search_method_takes_the_query_in_the_body(blog: Blog) -> None:
     assert [r["id"] for r in response.get_json()["data"]] == expected
     keyed = blog.client.open("/items/articles", method="SEARCH", json={"keys": [3, 1]})
     assert [r["id"] for r in keyed.get_json()["data"]] == [3, 1]
+
+
+def test_empty_limit_is_zero_and_empty_page_is_ignored(blog: Blog) -> None:
+    assert blog.get("/items/tags?limit=").get_json() == {"data": []}
+    assert len(blog.get("/items/tags?page=&limit=3").get_json()["data"]) == 3
