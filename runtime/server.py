@@ -22,6 +22,7 @@ from dxgen import __version__
 from dxgen.runtime import ratelimit
 from dxgen.runtime.accountability import current
 from dxgen.runtime.config import Settings
+from dxgen.runtime.drift import schema_check
 from dxgen.runtime.errors import ForbiddenError, RouteNotFoundError
 from dxgen.runtime.schema_info import Readable, everything
 from dxgen.runtime.web import Runtime, json_response, runtime
@@ -157,11 +158,36 @@ def rate_limit(settings: Settings) -> dict[str, int] | bool:
 def health_checks(rt: Runtime) -> dict[str, list[dict[str, Any]]]:
     """Every check by Directus's `<component>:<measurement>` name."""
     checks = database_checks(rt.engine)
-    drift = _schema_drift(rt)
+    if rt.settings.rate_limiter_enabled and rt.settings.rate_limiter_store == "redis":
+        checks.update(redis_checks(rt.settings.redis or ""))
+    drift = schema_check(rt)
     if drift is not None:
         name, check = drift
         checks[name] = [check]
     return checks
+
+
+def redis_checks(url: str) -> dict[str, list[dict[str, Any]]]:
+    """A timed PING of the rate limiter's Redis. Unreachable is a warning, not an error: the
+    limiter then counts per worker in memory until Redis answers again."""
+    import redis
+
+    check: dict[str, Any] = {
+        "status": "ok",
+        "componentType": "cache",
+        "observedUnit": "ms",
+        "observedValue": 0.0,
+        "threshold": DB_RESPONSE_THRESHOLD_MS,
+    }
+    started = time.perf_counter()
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        client.ping()
+        client.close()
+    except (redis.RedisError, OSError, ValueError):
+        check.update(status="warn", output="Redis unreachable: rate limits are counted per worker.")
+    check["observedValue"] = round((time.perf_counter() - started) * 1000, 3)
+    return {"rateLimiter:responseTime": [check]}
 
 
 def database_checks(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
@@ -194,15 +220,6 @@ def database_checks(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
                 {"status": "ok", "componentType": "datastore", "observedValue": value}
             ]
     return checks
-
-
-def _schema_drift(rt: Runtime) -> tuple[str, dict[str, Any]] | None:
-    """The schema drift check, from `dxgen.runtime.drift` when this runtime ships it."""
-    try:
-        from dxgen.runtime.drift import schema_check
-    except ImportError:
-        return None
-    return schema_check(rt)
 
 
 def overall_status(checks: dict[str, list[dict[str, Any]]]) -> str:

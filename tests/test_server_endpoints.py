@@ -20,6 +20,7 @@ from dxgen.runtime import drift, server
 from dxgen.runtime.accountability import Accountability
 from tests.auth_helpers import ADMIN_HEADER, anonymous, create_user
 from tests.conftest import Blog, assert_error
+from tests.services import REDIS_URL, unavailable
 
 ADMIN = Accountability(user="00000000-0000-4000-8000-000000000001", role="admin", admin=True)
 EDITOR = Accountability(user="00000000-0000-4000-8000-000000000002", role="editor")
@@ -204,3 +205,20 @@ def test_openapi_hides_collections_the_caller_cannot_read(
     assert "ItemsAuthors" not in document["components"]["schemas"]
     author = document["components"]["schemas"]["ItemsArticles"]["properties"]["author_id"]
     assert author == {"anyOf": [{"type": "integer"}, {"type": "object"}]}
+
+
+def test_health_reports_the_rate_limiters_redis(blog: Blog) -> None:
+    try:
+        app = blog.variant(
+            RATE_LIMITER_ENABLED=True,
+            RATE_LIMITER_STORE="redis",
+            REDIS=REDIS_URL,
+            RATE_LIMITER_KEY_PREFIX=f"dxgen-health-{uuid.uuid4().hex[:8]}:",
+        )
+    except Exception as error:  # Redis down: the app refuses to start
+        unavailable("redis", error)
+    body = app.test_client().get("/server/health").get_json()
+    (check,) = body["checks"]["rateLimiter:responseTime"]
+    assert check["status"] == "ok" and check["componentType"] == "cache"
+    down = server.redis_checks("redis://127.0.0.1:1/0")["rateLimiter:responseTime"][0]
+    assert down["status"] == "warn" and "per worker" in down["output"]
