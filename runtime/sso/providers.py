@@ -10,8 +10,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
 from dxgen.runtime.config import ConfigError, Settings
 
 DRIVERS = ("openid", "oauth2", "ldap")
@@ -142,6 +140,8 @@ class _Variables:
 
 def _openid(name: str, values: _Variables) -> BrowserProvider:
     """Reads the discovery document at `ISSUER_URL` (start-up fails when it cannot)."""
+    import requests  # loaded only when an OpenID provider is configured
+
     browser = values.browser()  # the settings that need no network first
     issuer_url = values.url("ISSUER_URL")
     try:

@@ -15,7 +15,6 @@ from flask import Blueprint, Flask, Response, current_app, redirect, request
 from dxgen.runtime.auth.stall import stalled
 from dxgen.runtime.errors import DirectusError, InvalidCredentialsError, RouteNotFoundError
 from dxgen.runtime.sso import flow as flows
-from dxgen.runtime.sso import ldap, oauth
 from dxgen.runtime.sso.accounts import Registration, role_named, sign_in
 from dxgen.runtime.sso.payload import ldap_login
 from dxgen.runtime.sso.providers import BrowserProvider, LdapProvider, Provider, load_providers
@@ -67,6 +66,8 @@ def start_browser_login(name: str) -> Response:
     target = request.args.get("redirect") or None
     check_redirect(target, provider.redirect_allow_list, settings.public_url)
     flow = flows.Flow.start(provider.name, target)
+    from dxgen.runtime.sso import oauth  # Authlib and requests load only when SSO is used
+
     response = redirect(oauth.authorization_url(provider, flow, _callback_uri(provider)))
     cookie = flows.cookie_name(provider.name, provider.driver)
     flows.store(response, flow, cookie, settings.secret, settings.session_cookie_secure)
@@ -83,6 +84,8 @@ def finish_browser_login(name: str) -> Response:
     if flow is None:
         raise InvalidCredentialsError()
     try:
+        from dxgen.runtime.sso import oauth
+
         identity = oauth.identify(provider, flow, _callback_uri(provider), request.url)
         registration = Registration(
             provider.name, provider.allow_public_registration, provider.default_role
@@ -108,6 +111,8 @@ def ldap_sign_in(name: str) -> Response:
     provider: LdapProvider = _provider(name, LdapProvider)
     login = ldap_login(request.get_json(silent=True))
     with stalled():
+        from dxgen.runtime.sso import ldap  # ldap3 loads only when an LDAP login comes in
+
         account = ldap.authenticate(provider, login.identifier, login.password)
         role = role_named(runtime().engine, account.groups) or provider.default_role
         registration = Registration(provider.name, True, role, refresh_role=True)
