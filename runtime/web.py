@@ -114,9 +114,11 @@ def build_app(
 
 
 def _install_extensions(app: Flask) -> None:
-    """The app-wide layers, in Directus's middleware order: CORS (preflights answered first),
-    rate limiting, authentication; then the system routes. Each module's `install(app)` adds
-    its before-request hooks, blueprints and CLI commands."""
+    """The app-wide layers, in Directus's middleware order: CORS, rate limiting,
+    authentication; then the system routes. Each module's `install(app)` adds its
+    before-request hooks, blueprints and CLI commands. (CORS puts its preflight hook at the
+    head of the before-request list, so even checks registered earlier never fail a
+    preflight.)"""
     from dxgen.runtime import (
         auth,
         commands,
