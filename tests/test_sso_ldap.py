@@ -240,7 +240,7 @@ def test_auth_says_when_the_default_login_is_disabled(directory: Directory, blog
     client = anonymous(app)
     listing = client.get("/auth").get_json()
     assert listing == {
-        "data": [{"name": "corp", "driver": "ldap", "icon": None, "label": None}],
+        "data": [{"name": "corp", "driver": "ldap"}],
         "disableDefault": True,
     }
     assert login(client, "alice", "alice-pw").status_code == 200

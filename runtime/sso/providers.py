@@ -29,8 +29,14 @@ class Provider:
     default_role: str | None
 
     def listing(self) -> dict[str, Any]:
-        """This provider's entry in `GET /auth`."""
-        return {"name": self.name, "driver": self.driver, "icon": self.icon, "label": self.label}
+        """This provider's entry in `GET /auth`: an unset icon or label is left out, as
+        Directus's JSON leaves out undefined values."""
+        entry: dict[str, Any] = {"name": self.name, "driver": self.driver}
+        if self.icon is not None:
+            entry["icon"] = self.icon
+        if self.label is not None:
+            entry["label"] = self.label
+        return entry
 
 
 @dataclass(frozen=True)
