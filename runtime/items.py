@@ -35,7 +35,8 @@ from dxgen.runtime.query.context import Context, Joins
 from dxgen.runtime.query.fields import Item, Node, build_tree
 from dxgen.runtime.query.filters import compile_filter, row_condition, search_condition
 from dxgen.runtime.query.parse import Query
-from dxgen.runtime.query.reader import Page, order_clauses, read_rows, stream_rows
+from dxgen.runtime.query.reader import read_rows, stream_rows
+from dxgen.runtime.query.selection import Page, order_clauses
 from dxgen.runtime.query.values import coerce, resolve_variable
 from dxgen.runtime.serialize import serializer_for
 

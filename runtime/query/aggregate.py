@@ -18,7 +18,7 @@ from dxgen.runtime.errors import ForbiddenError, InvalidQueryError
 from dxgen.runtime.model import Collection, Field
 from dxgen.runtime.query.context import Context, Joins
 from dxgen.runtime.query.functions import check_function, date_part, output_key, split_call
-from dxgen.runtime.query.reader import Page, ordered
+from dxgen.runtime.query.selection import Page, ordered
 from dxgen.runtime.serialize import decimal_serializer, function_value, serializer_for
 
 OPERATIONS = (
